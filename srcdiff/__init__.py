@@ -1,0 +1,14 @@
+"""srcdiff: reverse-mode automatic differentiation by source transformation, compiled with numba.
+
+>>> import srcdiff
+>>> @srcdiff.grad
+... def f(x):
+...     return x * x
+"""
+
+__version__ = "0.1.0"
+
+from .api import Transformed, defvjp, grad, show, value_and_grad  # noqa: E402
+from .errors import Loc, SrcdiffError  # noqa: E402
+
+__all__ = ["grad", "value_and_grad", "show", "defvjp", "SrcdiffError", "Loc", "Transformed", "__version__"]

@@ -1,0 +1,210 @@
+"""Public API: `grad`, `value_and_grad`, `show`, `defvjp`.
+
+A transformed function specializes on its arguments' types at the first call
+with each signature (like numba's dispatcher), runs the pipeline once for that
+signature, and keeps the compiled result.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Union
+
+from . import backend as backends
+from . import frontend, infer, pipeline
+from .errors import SrcdiffError
+from .rules import USER_RULES, RuleTable, default_table
+
+Wrt = Union[int, str, tuple]
+
+
+@dataclass(frozen=True)
+class Specialization:
+    """The generated code for one argument-type signature."""
+
+    types: tuple
+    source: str
+    function: Callable  # what __call__ runs: numba-compiled, or plain Python
+    python: Callable  # the plain-Python function of the same source
+    seconds: float  # transform + compile time
+
+
+class Transformed:
+    """The result of `grad` / `value_and_grad`: call it like the original function."""
+
+    def __init__(self, fn: Callable, wrt: Wrt, backend: str, rules: RuleTable | None, with_value: bool):
+        if not callable(fn):
+            raise SrcdiffError(f"expected a function to differentiate, got {type(fn).__name__}")
+        if backend not in backends.BACKENDS:
+            raise SrcdiffError(f"unknown backend {backend!r}; choose one of {', '.join(backends.BACKENDS)}")
+        self.parsed = frontend.parse(fn)
+        self.params = [a.arg for a in self.parsed.node.args.args]
+        self.wrt_indices, self.wrt_is_tuple = normalize_wrt(wrt, self.params, self.parsed)
+        self.backend = backend
+        self.rules = rules
+        self.with_value = with_value
+        self.specializations: dict = {}
+        self.last: Specialization | None = None
+        functools.update_wrapper(self, self.parsed.fn)
+
+    def __repr__(self) -> str:
+        kind = "value_and_grad" if self.with_value else "grad"
+        return f"<srcdiff.{kind} of {self.parsed.name} wrt {self.wrt_names}, backend={self.backend!r}>"
+
+    @property
+    def wrt_names(self) -> tuple:
+        return tuple(self.params[i] for i in self.wrt_indices)
+
+    def __call__(self, *args, **kwargs):
+        values = self.bind(args, kwargs)
+        spec = self.specialize([self.type_of(name, v) for name, v in zip(self.params, values)])
+        value, grads = spec.function(*values)
+        grads = tuple(to_python(g) for g in grads)
+        result = grads if self.wrt_is_tuple else grads[0]
+        return (to_python(value), result) if self.with_value else result
+
+    # ------------------------------------------------------------ specialization
+
+    def specialize(self, types: list) -> Specialization:
+        """The generated code for argument types `types`, built on first use."""
+        key = tuple(types)
+        if key not in self.specializations:
+            for i in self.wrt_indices:
+                if types[i] != infer.FLOAT:
+                    raise SrcdiffError(
+                        f"cannot differentiate {self.parsed.name} with respect to '{self.params[i]}': "
+                        f"it is {types[i]}, not float (pass e.g. {self.params[i]}=2.0)",
+                        self.parsed.loc(),
+                    )
+            self.specializations[key] = self.build(key)
+        self.last = self.specializations[key]
+        return self.last
+
+    def build(self, types: tuple) -> Specialization:
+        started = time.perf_counter()
+        rules = self.rules or default_table()
+        try:
+            module = pipeline.run(self.parsed, list(types), self.wrt_indices, rules)
+        except SrcdiffError:
+            raise
+        except Exception as e:  # a bug in srcdiff: still say where, and never leak a bare KeyError
+            raise SrcdiffError(
+                f"internal error while differentiating {self.parsed.name} ({type(e).__name__}: {e}); "
+                "please report it with this function",
+                self.parsed.loc(),
+            ) from e
+        function, python = backends.load(module, self.backend, list(types))
+        return Specialization(types, module.source, function, python, time.perf_counter() - started)
+
+    def default_types(self) -> list:
+        """Types for `.source` before any call: annotations, then defaults, else float."""
+        signature = inspect.signature(self.parsed.fn)
+        types = []
+        for p in signature.parameters.values():
+            if p.annotation in (int, float, bool):
+                types.append(infer.type_of_value(p.annotation()))
+            elif p.default is not inspect.Parameter.empty and isinstance(p.default, (int, float, bool)):
+                types.append(infer.type_of_value(p.default))
+            else:
+                types.append(infer.FLOAT)
+        return types
+
+    def current(self) -> Specialization:
+        return self.last or self.specialize(self.default_types())
+
+    @property
+    def source(self) -> str:
+        """The generated module (for the last signature called, else the default one)."""
+        return self.current().source
+
+    @property
+    def python(self) -> Callable:
+        """The plain-Python function of the generated code: step through it with a debugger."""
+        return self.current().python
+
+    # ------------------------------------------------------------ arguments
+
+    def bind(self, args: tuple, kwargs: dict) -> list:
+        try:
+            bound = inspect.signature(self.parsed.fn).bind(*args, **kwargs)
+        except TypeError as e:
+            raise SrcdiffError(f"{self.parsed.name}(): {e}") from None
+        bound.apply_defaults()
+        return list(bound.arguments.values())
+
+    def type_of(self, name: str, value: Any) -> infer.Type:
+        try:
+            return infer.type_of_value(value)
+        except SrcdiffError as e:
+            raise SrcdiffError(f"argument '{name}' of {self.parsed.name}: {e.message}") from None
+
+
+def normalize_wrt(wrt: Wrt, params: list, parsed) -> tuple[tuple, bool]:
+    """Parameter indices from an index, a name, or a tuple of them."""
+    is_tuple = isinstance(wrt, (tuple, list))
+    indices = []
+    for item in wrt if is_tuple else (wrt,):
+        if isinstance(item, str):
+            if item not in params:
+                raise SrcdiffError(
+                    f"wrt={item!r} names no parameter of {parsed.name}({', '.join(params)})", parsed.loc()
+                )
+            indices.append(params.index(item))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise SrcdiffError(
+                    f"wrt={item} is out of range: {parsed.name} has {len(params)} parameters", parsed.loc()
+                )
+            indices.append(item % len(params))
+        else:
+            raise SrcdiffError(f"wrt must be a parameter index, a name, or a tuple of them; got {item!r}")
+    if is_tuple and not indices:
+        raise SrcdiffError("wrt=() asks for no gradient; name at least one parameter", parsed.loc())
+    return tuple(indices), is_tuple
+
+
+def to_python(value: Any) -> Any:
+    """NumPy scalars to Python numbers, so results look the same on both backends."""
+    return value.item() if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 else value
+
+
+def grad(fn: Callable | None = None, wrt: Wrt = 0, *, backend: str = "numba", rules: RuleTable | None = None):
+    """The gradient of `fn` with respect to parameter(s) `wrt` (index, name, or tuple).
+
+    Usable as ``@grad`` or ``@grad(wrt="w")``. A tuple `wrt` returns a tuple of
+    gradients. `backend` is ``"numba"`` (compiled) or ``"python"`` (same code, uncompiled).
+    """
+    if fn is None:
+        return lambda f: Transformed(f, wrt, backend, rules, with_value=False)
+    return Transformed(fn, wrt, backend, rules, with_value=False)
+
+
+def value_and_grad(
+    fn: Callable | None = None, wrt: Wrt = 0, *, backend: str = "numba", rules: RuleTable | None = None
+):
+    """Like `grad`, but the function returns ``(value, gradient)``."""
+    if fn is None:
+        return lambda f: Transformed(f, wrt, backend, rules, with_value=True)
+    return Transformed(fn, wrt, backend, rules, with_value=True)
+
+
+def show(fn: Callable, *args, wrt: Wrt = 0) -> None:
+    """Print the generated code of `fn`'s gradient (for `args`' types if given)."""
+    transformed = fn if isinstance(fn, Transformed) else Transformed(fn, wrt, "python", None, False)
+    if args:
+        types = [transformed.type_of(n, v) for n, v in zip(transformed.params, transformed.bind(args, {}))]
+        print(transformed.specialize(types).source)
+    else:
+        print(transformed.source)
+
+
+def defvjp(*primals: Callable) -> Callable:
+    """Register a derivative rule ``rule(g, ans, *inputs) -> (adjoint, ...)`` for `primals`.
+
+    The same decorator builds srcdiff's own rule table. `g` is the adjoint of the
+    output, `ans` the output; return one entry per input (None: not differentiable).
+    """
+    return USER_RULES.defvjp(*primals)

@@ -1,0 +1,55 @@
+"""Deterministic, readable names for generated code.
+
+Names come from the user's names: the second SSA version of ``x`` is ``x_1``, the
+adjoint of ``x`` is ``d_x``, a temporary is named after its operation (``sin``,
+``mul``). The same function and types always give the same names.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+
+RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"math", "np", "numpy"}
+
+
+class Namer:
+    """Hands out unique names; `fresh("x")` gives ``x``, then ``x_1``, ``x_2``, ..."""
+
+    def __init__(self, reserved=()):
+        self.taken = set(RESERVED) | set(reserved)
+        self.counters: dict[str, int] = {}
+
+    def claim(self, name: str) -> str:
+        """Take `name` exactly (a parameter name); it must be free."""
+        self.taken.add(name)
+        return name
+
+    def fresh(self, hint: str) -> str:
+        base = sanitize(hint)
+        if base not in self.taken:
+            self.taken.add(base)
+            return base
+        n = self.counters.get(base, 0)
+        while True:
+            n += 1
+            candidate = f"{base}_{n}"
+            if candidate not in self.taken:
+                self.counters[base] = n
+                self.taken.add(candidate)
+                return candidate
+
+
+def sanitize(hint: str) -> str:
+    name = re.sub(r"\W", "_", hint) or "t"
+    return name if not name[0].isdigit() else f"t{name}"
+
+
+def base_name(name: str) -> str:
+    """The user name a version came from: ``x_2`` → ``x``."""
+    return re.sub(r"_\d+$", "", name)
+
+
+def adjoint_name(name: str) -> str:
+    return f"d_{name}"

@@ -1,0 +1,88 @@
+"""The pipeline, in order: each stage a function from one form to the next.
+
+    frontend → ssa → infer → activity → reverse → codegen → backend
+
+`run` executes the stages for one argument-type signature. Every stage's output
+has a deterministic text form; set ``SRCDIFF_DUMP`` to a comma-separated list of
+stage names (or ``all``) to print them to stderr, and ``SRCDIFF_TIME=1`` to print
+how long each stage took.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+from . import activity, codegen, frontend, infer, ir, reverse, ssa
+from .errors import SrcdiffError
+from .naming import Namer
+
+STAGES = ("frontend", "ssa", "infer", "activity", "reverse", "codegen", "backend")
+
+
+@dataclass
+class Trace:
+    """The text of each stage's output and its duration, for dumps, docs and the CLI."""
+
+    texts: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    keep_text: bool = False  # keep every stage's text even when nothing is dumped
+
+    def record(self, stage: str, started: float, text_fn) -> None:
+        self.seconds[stage] = time.perf_counter() - started
+        wanted = os.environ.get("SRCDIFF_DUMP", "")
+        if wanted or self.keep_text:
+            self.texts[stage] = text_fn()
+        if wanted == "all" or stage in wanted.split(","):
+            print(f"--- srcdiff: after {stage} ---\n{self.texts[stage]}", file=sys.stderr)
+        if os.environ.get("SRCDIFF_TIME"):
+            print(f"srcdiff: {stage} took {1e3 * self.seconds[stage]:.2f} ms", file=sys.stderr)
+
+
+def run(parsed: frontend.ParsedFunction, param_types: list, wrt: tuple, rules, trace: Trace | None = None):
+    """Differentiate `parsed` for `param_types` w.r.t. parameter indices `wrt`; return a codegen.Module."""
+    trace = trace or Trace()
+    namer = Namer()
+
+    t = time.perf_counter()
+    func = ssa.build(parsed, rules, namer)
+    trace.record("ssa", t, lambda: ir.format_function(func))
+
+    if len(func.body.yields) != 1:
+        raise SrcdiffError(
+            f"{func.name} returns a tuple of {len(func.body.yields)} values; grad needs one scalar output",
+            func.loc,
+        )
+
+    t = time.perf_counter()
+    typed = infer.infer(func, param_types)
+    trace.record("infer", t, lambda: ir.format_function(func, typed.types))
+
+    t = time.perf_counter()
+    wrt_vars = tuple(func.params[i] for i in wrt)
+    acts = activity.analyze(typed, wrt_vars, rules)
+    trace.record("activity", t, lambda: format_activity(func, acts))
+
+    t = time.perf_counter()
+    adjoint = reverse.differentiate(typed, acts, wrt_vars, rules, namer)
+    trace.record("reverse", t, lambda: format_adjoint(adjoint))
+
+    t = time.perf_counter()
+    origin = f"{parsed.fn.__module__}.{parsed.fn.__qualname__} ({parsed.loc()})"
+    signature = ", ".join(f"{p.name}: {ty}" for p, ty in zip(func.params, param_types))
+    module = codegen.emit_value_and_grad(adjoint, origin, signature)
+    trace.record("codegen", t, lambda: module.source)
+    return module
+
+
+def format_activity(func: ir.Function, acts: activity.Activity) -> str:
+    names = [v.name for v in [*func.params, *(op.result for op in func.body.ops)] if v in acts.active]
+    return "active: " + ", ".join(names)
+
+
+def format_adjoint(adjoint: reverse.Adjoint) -> str:
+    lines = [f"reverse (seed {adjoint.seed.name}):"]
+    lines += ir.format_block(adjoint.reverse)
+    return "\n".join(lines)
