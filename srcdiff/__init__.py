@@ -8,7 +8,18 @@
 
 __version__ = "0.1.0"
 
+from . import testing  # noqa: E402
 from .api import Transformed, defvjp, grad, show, value_and_grad  # noqa: E402
 from .errors import Loc, SrcdiffError  # noqa: E402
 
-__all__ = ["grad", "value_and_grad", "show", "defvjp", "SrcdiffError", "Loc", "Transformed", "__version__"]
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "show",
+    "defvjp",
+    "testing",
+    "SrcdiffError",
+    "Loc",
+    "Transformed",
+    "__version__",
+]

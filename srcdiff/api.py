@@ -10,15 +10,18 @@ from __future__ import annotations
 import functools
 import inspect
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any
+
+import numpy as np
 
 from . import backend as backends
 from . import frontend, infer, pipeline
 from .errors import SrcdiffError
 from .rules import USER_RULES, RuleTable, default_table
 
-Wrt = Union[int, str, tuple]
+Wrt = int | str | tuple
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class Transformed:
         self.backend = backend
         self.rules = rules
         self.with_value = with_value
-        self.specializations: dict = {}
+        self.specializations: dict = {}  # srcdiff types → Specialization
+        self.by_python_types: dict = {}  # Python types of the arguments → Specialization
         self.last: Specialization | None = None
         functools.update_wrapper(self, self.parsed.fn)
 
@@ -59,10 +63,15 @@ class Transformed:
         return tuple(self.params[i] for i in self.wrt_indices)
 
     def __call__(self, *args, **kwargs):
-        values = self.bind(args, kwargs)
-        spec = self.specialize([self.type_of(name, v) for name, v in zip(self.params, values)])
+        values = args if not kwargs and len(args) == len(self.params) else self.bind(args, kwargs)
+        key = tuple(map(type, values))  # the fast path: one dict lookup per call
+        spec = self.by_python_types.get(key)
+        if spec is None:
+            spec = self.specialize([self.type_of(name, v) for name, v in zip(self.params, values)])
+            self.by_python_types[key] = spec
+        self.last = spec
         value, grads = spec.function(*values)
-        grads = tuple(to_python(g) for g in grads)
+        grads = tuple(map(to_python, grads))
         result = grads if self.wrt_is_tuple else grads[0]
         return (to_python(value), result) if self.with_value else result
 
@@ -168,7 +177,7 @@ def normalize_wrt(wrt: Wrt, params: list, parsed) -> tuple[tuple, bool]:
 
 def to_python(value: Any) -> Any:
     """NumPy scalars to Python numbers, so results look the same on both backends."""
-    return value.item() if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 else value
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def grad(fn: Callable | None = None, wrt: Wrt = 0, *, backend: str = "numba", rules: RuleTable | None = None):

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import __version__, ir
-from .ir import Const, Op, Var
+from .ir import Op, Var
 from .reverse import Adjoint
 
 
@@ -66,14 +66,16 @@ def module_text(origin: str, signature: str, externals: Externals, body: list) -
         "import math",
         "",
         "import numpy as np",
-        "",
     ]
+    if externals.functions:
+        header.append("")
     for name, fn in externals.functions.items():
         header.append(f"# {name}: {describe_external(fn)}, bound by srcdiff when this module is loaded")
-    return "\n".join([*header, "", *body]) + "\n"
+    return "\n".join([*header, "", "", *body]) + "\n"
 
 
 def describe_external(fn) -> str:
+    fn = getattr(fn, "py_func", fn)
     try:
         file, line = inspect.getsourcefile(fn), inspect.getsourcelines(fn)[1]
         return f"{fn.__module__}.{fn.__qualname__} ({file}:{line})"
@@ -125,7 +127,13 @@ def inlinable(forward: list, reverse: list, outputs: tuple, visible: frozenset) 
         reads: dict = {}
         for j, op in enumerate(ops):
             for a in op.args:
-                if isinstance(a, Var) and a.kind == ir.TEMP and uses[a] == 1 and a in position and a not in visible:
+                if (
+                    isinstance(a, Var)
+                    and a.kind == ir.TEMP
+                    and uses[a] == 1
+                    and a in position
+                    and a not in visible
+                ):
                     between = ops[position[a] + 1 : j]
                     if not any(o.result.name in reads[a] for o in between):
                         chosen.add(a)

@@ -9,7 +9,7 @@ for this solver: a set of start values, an edge filter, and a direction.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from . import ir
 

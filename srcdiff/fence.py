@@ -73,7 +73,9 @@ def check(parsed) -> None:
                 raise unsupported(REJECTED[kind], parsed.loc(child), HINTS.get(kind, ""))
             if isinstance(child, ast.Constant) and isinstance(child.value, (str, bytes)):
                 if not is_docstring(node, child):
-                    raise unsupported("a string value", parsed.loc(child), "srcdiff differentiates numeric code")
+                    raise unsupported(
+                        "a string value", parsed.loc(child), "srcdiff differentiates numeric code"
+                    )
             if isinstance(child, ast.Expr) and not is_docstring(node, child.value):
                 raise unsupported(
                     "an expression statement (a value computed and thrown away)",

@@ -14,8 +14,9 @@ import ast
 import builtins
 import inspect
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from . import fence
 from .errors import Loc, SrcdiffError

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class Const:
         return repr(self.value)
 
 
-Operand = Union[Var, Const]
+Operand = Var | Const
 
 
 def identity(x):
@@ -130,11 +130,18 @@ def qualified_name(fn: Any) -> str:
 
 def format_op(op: Op, types: dict | None = None) -> str:
     """One line of IR text: ``name = fn(args)  # file:line``."""
-    args = ", ".join(map(repr, op.args))
-    name = "copy" if op.fn is COPY else qualified_name(op.fn)
+    args = [repr(a) for a in op.args]
+    if op.fn is COPY:
+        expr = args[0]
+    elif op.fn in BINARY_SYMBOLS or op.fn in COMPARE_SYMBOLS:
+        expr = f" {BINARY_SYMBOLS.get(op.fn) or COMPARE_SYMBOLS[op.fn]} ".join(args)
+    elif op.fn in UNARY_SYMBOLS:
+        expr = UNARY_SYMBOLS[op.fn] + args[0]
+    else:
+        expr = f"{qualified_name(op.fn)}({', '.join(args)})"
     typ = f": {types[op.result]}" if types and op.result in types else ""
     where = f"  # line {op.loc.line}" if op.loc else ""
-    return f"{op.result.name}{typ} = {name}({args}){where}"
+    return f"{op.result.name}{typ} = {expr}{where}"
 
 
 def format_block(block: Block, types: dict | None = None, indent: str = "  ") -> list:

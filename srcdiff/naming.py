@@ -40,15 +40,17 @@ class Namer:
                 self.taken.add(candidate)
                 return candidate
 
+    def release(self, name: str) -> None:
+        """Give back a name that was handed out but is no longer used (a renamed temporary)."""
+        self.taken.discard(name)
+        base, _, number = name.rpartition("_")
+        if number.isdigit() and self.counters.get(base) == int(number):
+            self.counters[base] = int(number) - 1
+
 
 def sanitize(hint: str) -> str:
     name = re.sub(r"\W", "_", hint) or "t"
     return name if not name[0].isdigit() else f"t{name}"
-
-
-def base_name(name: str) -> str:
-    """The user name a version came from: ``x_2`` → ``x``."""
-    return re.sub(r"_\d+$", "", name)
 
 
 def adjoint_name(name: str) -> str:

@@ -10,6 +10,7 @@ how long each stage took.
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import time
@@ -30,14 +31,15 @@ class Trace:
     seconds: dict = field(default_factory=dict)
     keep_text: bool = False  # keep every stage's text even when nothing is dumped
 
-    def record(self, stage: str, started: float, text_fn) -> None:
-        self.seconds[stage] = time.perf_counter() - started
+    def record(self, stage: str, started: float | None, text_fn) -> None:
+        if started is not None:
+            self.seconds[stage] = time.perf_counter() - started
         wanted = os.environ.get("SRCDIFF_DUMP", "")
         if wanted or self.keep_text:
             self.texts[stage] = text_fn()
         if wanted == "all" or stage in wanted.split(","):
             print(f"--- srcdiff: after {stage} ---\n{self.texts[stage]}", file=sys.stderr)
-        if os.environ.get("SRCDIFF_TIME"):
+        if os.environ.get("SRCDIFF_TIME") and stage in self.seconds:
             print(f"srcdiff: {stage} took {1e3 * self.seconds[stage]:.2f} ms", file=sys.stderr)
 
 
@@ -45,6 +47,7 @@ def run(parsed: frontend.ParsedFunction, param_types: list, wrt: tuple, rules, t
     """Differentiate `parsed` for `param_types` w.r.t. parameter indices `wrt`; return a codegen.Module."""
     trace = trace or Trace()
     namer = Namer()
+    trace.record("frontend", None, lambda: ast.unparse(parsed.node))  # parsed when grad() was called
 
     t = time.perf_counter()
     func = ssa.build(parsed, rules, namer)

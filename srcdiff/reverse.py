@@ -63,7 +63,9 @@ def propagate(op: Op, acc: Accumulator, activity: Activity, rules, namer: Namer)
             )
         if rule is None:
             return
-        contributions = ssa.instantiate_rule(rule, g, op.result, op.args, wanted, rules, namer, acc.ops, op.loc)
+        contributions = ssa.instantiate_rule(
+            rule, g, op.result, op.args, wanted, rules, namer, acc.ops, op.loc
+        )
     for i, contribution in contributions.items():
         acc.add(op.args[i], contribution, op.loc)
 
@@ -89,6 +91,7 @@ class Accumulator:
         if previous is not None:
             self.ops.append(Op(operator.add, (previous, contribution), result, loc))
         elif isinstance(contribution, Var) and contribution.kind == ir.TEMP:
+            self.namer.release(contribution.name)
             contribution.name, contribution.kind = result.name, ir.ADJOINT
             result = contribution
         else:

@@ -13,7 +13,8 @@ import ast
 import inspect
 import math
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -71,6 +72,7 @@ def build(parsed: frontend.ParsedFunction, rules, namer: Namer) -> ir.Function:
     yields = value if isinstance(value, tuple) else (value,)
     for v in yields:
         if isinstance(v, Var) and v.kind == ir.TEMP:  # `return x * y`: name it after the function
+            namer.release(v.name)
             v.name, v.kind = namer.fresh(parsed.name), ir.LOCAL
     return ir.verify(ir.Function(parsed.name, params, ir.Block((), builder.ops, yields), parsed.loc()))
 
@@ -116,6 +118,7 @@ class Builder:
     def assign(self, target: ast.expr, value: Any, stmt: ast.stmt) -> None:
         if isinstance(target, ast.Name):
             if isinstance(value, Var) and value.kind == ir.TEMP:
+                self.namer.release(value.name)
                 value.name, value.kind = self.namer.fresh(target.id), ir.LOCAL
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -224,6 +227,8 @@ class Builder:
     def primitive_call(self, fn: Callable, args: list, kwargs: dict, node: ast.Call) -> ir.Operand:
         known, _ = self.rules.lookup(fn)
         name = describe(fn)
+        if known and is_user_function(fn):
+            self.namer.taken.add(fn.__name__)  # generated code calls it by its own name
         if not known and not is_library_function(fn):
             raise SrcdiffError(
                 f"call to {name}: srcdiff has no derivative rule for it and cannot read its source; "
@@ -255,7 +260,10 @@ class Builder:
         except TypeError as e:
             raise SrcdiffError(f"call to {target.__name__}: {e}", self.loc(node)) from None
         bound.apply_defaults()
-        env = {name: self.static_operand(v, node) if not is_ir_value(v) else v for name, v in bound.arguments.items()}
+        env = {
+            name: self.static_operand(v, node) if not is_ir_value(v) else v
+            for name, v in bound.arguments.items()
+        }
         callee = Builder(parsed, self.rules, self.namer, env, self.ops, self.stack + (target,))
         return callee.body(parsed.node.body)
 
@@ -266,8 +274,7 @@ class Builder:
         folded = fold(fn, args)
         if folded is not None:
             return folded
-        hint = TEMP_HINTS.get(fn) or getattr(fn, "__name__", "t")
-        result = Var(self.namer.fresh(hint), ir.TEMP)
+        result = Var(self.namer.fresh(temp_hint(fn, args)), ir.TEMP)
         self.ops.append(Op(fn, tuple(args), result, self.fixed_loc or (self.loc(node) if node else None)))
         return result
 
@@ -312,7 +319,11 @@ def fold(fn: Callable, args: tuple) -> Const | None:
     if not args or not all(isinstance(a, Const) for a in args) or fn is ir.COPY:
         return None
     if not (fn in BINARY_OPS.values() or fn in UNARY_OPS.values() or fn in COMPARE_OPS.values()):
-        if fn not in ALLOWED_BUILTINS and getattr(fn, "__module__", None) != "math" and fn is not operator.and_:
+        if (
+            fn not in ALLOWED_BUILTINS
+            and getattr(fn, "__module__", None) != "math"
+            and fn is not operator.and_
+        ):
             return None
     try:
         value = fn(*(a.value for a in args))
@@ -321,6 +332,16 @@ def fold(fn: Callable, args: tuple) -> Const | None:
     if isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value)):
         return Const(value)
     return None
+
+
+def temp_hint(fn: Callable, args: tuple) -> str:
+    """A temporary's name: ``mul`` for ``*``, ``sin_x`` for ``sin(x)`` of a named value."""
+    if fn in TEMP_HINTS:
+        return TEMP_HINTS[fn]
+    name = getattr(fn, "__name__", "t")
+    if len(args) == 1 and isinstance(args[0], Var) and args[0].kind in (ir.PARAM, ir.LOCAL):
+        return f"{name}_{args[0].name}"
+    return name
 
 
 def is_ir_value(v: Any) -> bool:

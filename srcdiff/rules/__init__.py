@@ -20,8 +20,9 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import Loc, SrcdiffError
 
@@ -76,7 +77,9 @@ def parse_rule(fn: Callable) -> Rule:
     if not isinstance(last, ast.Return) or last.value is None:
         raise SrcdiffError(f"rule {fn.__name__} must end with `return (adjoint, ...)`", loc)
     for stmt in body:
-        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        if not (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+        ):
             raise SrcdiffError(
                 f"rule {fn.__name__}: only `name = expression` statements may precede the return",
                 Loc(file, stmt.lineno),
@@ -85,7 +88,8 @@ def parse_rule(fn: Callable) -> Rule:
     values = last.value.elts if isinstance(last.value, ast.Tuple) else [last.value]
     if len(values) != len(inputs):
         raise SrcdiffError(
-            f"rule {fn.__name__} returns {len(values)} adjoints for {len(inputs)} inputs ({', '.join(inputs)})",
+            f"rule {fn.__name__} returns {len(values)} adjoints "
+            f"for {len(inputs)} inputs ({', '.join(inputs)})",
             Loc(file, last.lineno),
         )
     outputs = tuple(None if is_none(v) else v for v in values)

@@ -1,0 +1,1 @@
+"""srcdiff benchmarks: workloads and runners (not tests; timings never gate CI)."""
