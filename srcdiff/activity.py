@@ -30,7 +30,7 @@ def analyze(typed: Typed, wrt: list, rules) -> Activity:
     """Varied ∧ useful ∧ float, for the values of `typed`."""
 
     def differentiable(op: ir.Op, index: int) -> bool:
-        if typed[op.args[index]] != FLOAT:
+        if not isinstance(op.args[index], ir.Var) or typed[op.args[index]] != FLOAT:
             return False
         known, rule = rules.lookup(op.fn)
         return op.fn is ir.COPY or not known or (rule is not None and rule.differentiable(index))

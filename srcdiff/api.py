@@ -19,6 +19,7 @@ import numpy as np
 from . import backend as backends
 from . import frontend, infer, pipeline
 from .errors import SrcdiffError
+from .record import RECORD_MODES
 from .rules import USER_RULES, RuleTable, default_table
 
 Wrt = int | str | tuple
@@ -38,21 +39,35 @@ class Specialization:
 class Transformed:
     """The result of `grad` / `value_and_grad`: call it like the original function."""
 
-    def __init__(self, fn: Callable, wrt: Wrt, backend: str, rules: RuleTable | None, with_value: bool):
+    def __init__(
+        self,
+        fn: Callable,
+        wrt: Wrt,
+        backend: str,
+        rules: RuleTable | None,
+        with_value: bool,
+        record: str = "needed",
+    ):
         if not callable(fn):
             raise SrcdiffError(f"expected a function to differentiate, got {type(fn).__name__}")
         if backend not in backends.BACKENDS:
             raise SrcdiffError(f"unknown backend {backend!r}; choose one of {', '.join(backends.BACKENDS)}")
+        if record not in RECORD_MODES:
+            raise SrcdiffError(f"unknown record mode {record!r}; choose one of {', '.join(RECORD_MODES)}")
+        if rules is not None and not isinstance(rules, RuleTable):
+            raise SrcdiffError(f"rules must be a srcdiff.rules.RuleTable, got {type(rules).__name__}")
         self.parsed = frontend.parse(fn)
         self.params = [a.arg for a in self.parsed.node.args.args]
         self.wrt_indices, self.wrt_is_tuple = normalize_wrt(wrt, self.params, self.parsed)
         self.backend = backend
         self.rules = rules
         self.with_value = with_value
+        self.record = record
         self.specializations: dict = {}  # srcdiff types → Specialization
         self.by_python_types: dict = {}  # Python types of the arguments → Specialization
         self.last: Specialization | None = None
         functools.update_wrapper(self, self.parsed.fn)
+        self.__srcdiff_transformed__ = True
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self.with_value else "grad"
@@ -96,7 +111,7 @@ class Transformed:
         started = time.perf_counter()
         rules = self.rules or default_table()
         try:
-            module = pipeline.run(self.parsed, list(types), self.wrt_indices, rules)
+            module = pipeline.run(self.parsed, list(types), self.wrt_indices, rules, record=self.record)
         except SrcdiffError:
             raise
         except Exception as e:  # a bug in srcdiff: still say where, and never leak a bare KeyError
@@ -180,24 +195,38 @@ def to_python(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def grad(fn: Callable | None = None, wrt: Wrt = 0, *, backend: str = "numba", rules: RuleTable | None = None):
+def grad(
+    fn: Callable | None = None,
+    wrt: Wrt = 0,
+    *,
+    backend: str = "numba",
+    rules: RuleTable | None = None,
+    record: str = "needed",
+):
     """The gradient of `fn` with respect to parameter(s) `wrt` (index, name, or tuple).
 
     Usable as ``@grad`` or ``@grad(wrt="w")``. A tuple `wrt` returns a tuple of
-    gradients. `backend` is ``"numba"`` (compiled) or ``"python"`` (same code, uncompiled).
+    gradients. `backend` is ``"numba"`` (compiled) or ``"python"`` (same code,
+    uncompiled). `record` says what loops store for the reverse pass: ``"needed"``
+    (only what it reads) or ``"all"`` (every loop value: the naive oracle).
     """
     if fn is None:
-        return lambda f: Transformed(f, wrt, backend, rules, with_value=False)
-    return Transformed(fn, wrt, backend, rules, with_value=False)
+        return lambda f: Transformed(f, wrt, backend, rules, False, record)
+    return Transformed(fn, wrt, backend, rules, False, record)
 
 
 def value_and_grad(
-    fn: Callable | None = None, wrt: Wrt = 0, *, backend: str = "numba", rules: RuleTable | None = None
+    fn: Callable | None = None,
+    wrt: Wrt = 0,
+    *,
+    backend: str = "numba",
+    rules: RuleTable | None = None,
+    record: str = "needed",
 ):
     """Like `grad`, but the function returns ``(value, gradient)``."""
     if fn is None:
-        return lambda f: Transformed(f, wrt, backend, rules, with_value=True)
-    return Transformed(fn, wrt, backend, rules, with_value=True)
+        return lambda f: Transformed(f, wrt, backend, rules, True, record)
+    return Transformed(fn, wrt, backend, rules, True, record)
 
 
 def show(fn: Callable, *args, wrt: Wrt = 0) -> None:

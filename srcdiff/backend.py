@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
 import tempfile
 import weakref
@@ -71,7 +72,7 @@ def load(module: Module, backend: str, param_types: list) -> tuple[Callable, Cal
         return python_fn, python_fn
     numba_externals = {k: jitted(f) for k, f in module.externals.items()}
     numba_fn = import_entry(path, module, numba_externals, f"srcdiff_generated.{path.stem}")
-    return compile_numba(numba_fn, param_types, path), python_fn
+    return compile_numba(numba_fn, param_types, path, module), python_fn
 
 
 def import_entry(path: Path, module: Module, externals: dict, name: str) -> Callable:
@@ -90,7 +91,7 @@ def import_entry(path: Path, module: Module, externals: dict, name: str) -> Call
     return getattr(mod, module.entry)
 
 
-def compile_numba(fn: Callable, param_types: list, path: Path) -> Callable:
+def compile_numba(fn: Callable, param_types: list, path: Path, module: Module) -> Callable:
     import numba
     from numba.core.errors import NumbaError
 
@@ -100,12 +101,29 @@ def compile_numba(fn: Callable, param_types: list, path: Path) -> Callable:
     try:
         dispatcher.compile(signature)
     except NumbaError as e:
-        first = str(e).strip().splitlines()[0]
-        raise SrcdiffError(
-            f"numba could not compile the generated code ({path}): {first}. "
-            'backend="python" runs the same code uncompiled'
-        ) from None
+        raise numba_error(str(e), path, module) from None
     return dispatcher
+
+
+def numba_error(message: str, path: Path, module: Module) -> SrcdiffError:
+    """Name the generated line numba rejected and the user's line it came from."""
+    message = re.sub(r"\x1b\[[0-9;]*m", "", message)  # numba's terminal colours
+    found = re.findall(r'File "([^"]+)", line (\d+)', message)
+    lines = [int(n) for f, n in found if Path(f).resolve() == path.resolve()]
+    reason = next(
+        (s.strip() for s in message.splitlines() if s.strip() and not s.startswith("Failed in")), ""
+    )
+    if not lines:
+        return SrcdiffError(
+            f"numba could not compile the generated code ({path}): {reason}. "
+            'backend="python" runs the same code uncompiled'
+        )
+    code = module.source.splitlines()[lines[-1] - 1].strip()
+    return SrcdiffError(
+        f"numba cannot compile `{code}` (line {lines[-1]} of {path}): {reason}. "
+        'backend="python" runs the same code uncompiled',
+        module.locs.get(lines[-1]),
+    )
 
 
 def numba_version() -> str:

@@ -34,6 +34,10 @@ class SrcdiffError(Exception):
         super().__init__(f"{loc}: {message}" if loc else message)
 
 
+class NoSource(SrcdiffError):
+    """A function whose source srcdiff cannot read (a builtin, a lambda, exec-made code)."""
+
+
 def unsupported(construct: str, loc: Loc | None, hint: str = "") -> SrcdiffError:
     """The error for a construct outside the supported subset."""
     message = f"{construct} is not supported by srcdiff"

@@ -41,13 +41,6 @@ REJECTED = {
     ast.Slice: "slicing",
     ast.Subscript: "subscripting",
     ast.List: "a list",
-    ast.If: "an if statement",
-    ast.IfExp: "a conditional expression (a if c else b)",
-    ast.For: "a for loop",
-    ast.While: "a while loop",
-    ast.Break: "break",
-    ast.Continue: "continue",
-    ast.BoolOp: "and/or",
 }
 if hasattr(ast, "Match"):
     REJECTED[ast.Match] = "a match statement"
@@ -67,15 +60,26 @@ def check(parsed) -> None:
     node = parsed.node
     check_signature(parsed)
     for stmt in node.body:
-        for child in ast.walk(stmt):
+        for child in sorted(ast.walk(stmt), key=lambda n: not isinstance(n, tuple(REJECTED))):
             kind = type(child)
             if kind in REJECTED:
                 raise unsupported(REJECTED[kind], parsed.loc(child), HINTS.get(kind, ""))
+            if isinstance(child, ast.Return) and child.value is None:
+                raise SrcdiffError("a return without a value: write `return <value>`", parsed.loc(child))
+            if isinstance(child, (ast.For, ast.While)) and child.orelse:
+                raise unsupported(f"{type(child).__name__.lower()} ... else", parsed.loc(child))
             if isinstance(child, ast.Constant) and isinstance(child.value, (str, bytes)):
                 if not is_docstring(node, child):
                     raise unsupported(
                         "a string value", parsed.loc(child), "srcdiff differentiates numeric code"
                     )
+            if isinstance(child, ast.Expr) and isinstance(child.value, ast.Call):
+                callee = ast.unparse(child.value.func)
+                raise unsupported(
+                    f"calling {callee}(...) as a statement (its result is thrown away)",
+                    parsed.loc(child),
+                    "srcdiff differentiates pure numeric code",
+                )
             if isinstance(child, ast.Expr) and not is_docstring(node, child.value):
                 raise unsupported(
                     "an expression statement (a value computed and thrown away)",
@@ -97,4 +101,9 @@ def check_signature(parsed) -> None:
 
 def is_docstring(func: ast.FunctionDef, node: ast.AST) -> bool:
     first = func.body[0] if func.body else None
-    return isinstance(first, ast.Expr) and first.value is node
+    return (
+        isinstance(first, ast.Expr)
+        and first.value is node
+        and isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+    )

@@ -13,13 +13,12 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import fence
-from .errors import Loc, SrcdiffError
+from . import desugar, fence
+from .errors import Loc, NoSource, SrcdiffError
 
 
 @dataclass
@@ -30,6 +29,7 @@ class ParsedFunction:
     node: ast.FunctionDef
     file: str
     namespace: dict  # closure cells over globals over builtins, looked up in that order
+    internal: frozenset = frozenset()  # names desugaring introduced (flags, the result)
 
     @property
     def name(self) -> str:
@@ -56,12 +56,17 @@ def unwrap(fn: Callable) -> Callable:
 
 def parse(fn: Callable) -> ParsedFunction:
     """Read `fn`'s source and return it normalized; raise SrcdiffError if we can't."""
+    if getattr(fn, "__srcdiff_transformed__", False):
+        raise SrcdiffError(
+            f"{fn.__name__} is already a srcdiff gradient; derivatives of gradients "
+            "(grad of grad, hessians) are not supported yet"
+        )
     fn = unwrap(fn)
     name = getattr(fn, "__name__", repr(fn))
     if not inspect.isfunction(fn):
-        raise SrcdiffError(f"{name} is not a Python function with source (got {type(fn).__name__})")
+        raise NoSource(f"{name} is not a Python function with source (got {type(fn).__name__})")
     if fn.__name__ == "<lambda>":
-        raise SrcdiffError(
+        raise NoSource(
             f"lambda functions are not supported: define {name} with def",
             Loc(fn.__code__.co_filename, fn.__code__.co_firstlineno),
         )
@@ -69,20 +74,40 @@ def parse(fn: Callable) -> ParsedFunction:
     try:
         lines, first_line = inspect.getsourcelines(fn)
     except (OSError, TypeError):
-        raise SrcdiffError(
+        raise NoSource(
             f"the source of {name} is not available (defined in a REPL or an exec string?): "
             "srcdiff reads a function's source, so define it in a file",
             Loc(file, fn.__code__.co_firstlineno),
         ) from None
-    tree = ast.parse(textwrap.dedent("".join(lines)))
+    tree = ast.parse(dedent(lines))
     ast.increment_lineno(tree, first_line - 1)
     node = tree.body[0]
+    if isinstance(node, ast.AsyncFunctionDef):
+        raise SrcdiffError("async def is not supported by srcdiff", Loc(file, node.lineno))
     if not isinstance(node, ast.FunctionDef):
         raise SrcdiffError(f"could not find the definition of {name}", Loc(file, first_line))
     parsed = ParsedFunction(fn, node, file, namespace_of(fn))
     fence.check(parsed)
-    parsed.node = normalize(node)
+    body = normalize(node)
+    if not desugar.always_exits(body.body):
+        raise SrcdiffError(
+            f"{name} can reach its end without returning a value (Python would return None); "
+            "end every path with `return <value>`",
+            parsed.loc(body.body[-1]),
+        )
+    parsed.node, parsed.internal = desugar.desugar(body)
     return parsed
+
+
+def dedent(lines: list) -> str:
+    """Remove the indentation of the `def` line from every line that has it.
+
+    Unlike `textwrap.dedent`, a comment at column 0 inside a nested function does
+    not stop the rest from being dedented.
+    """
+    first = next(line for line in lines if line.strip())
+    indent = first[: len(first) - len(first.lstrip())]
+    return "".join(line[len(indent) :] if line.startswith(indent) else line for line in lines)
 
 
 def namespace_of(fn: Callable) -> dict:

@@ -93,7 +93,8 @@ PROMOTING = {
 
 
 def result_type(fn: Any, arg_types: list) -> Type:
-    """The type of ``fn(*args)`` for scalar arguments of `arg_types`."""
+    """The type of ``fn(*args)`` for scalar arguments of `arg_types` (None: not yet known)."""
+    arg_types = [t or INT for t in arg_types]
     if fn in BOOL_RESULT:
         return BOOL
     if fn in INT_RESULT or (fn is round and len(arg_types) == 1):
@@ -107,13 +108,59 @@ def result_type(fn: Any, arg_types: list) -> Type:
     return FLOAT
 
 
+def unify(types: list) -> Type | None:
+    """The type that holds all of `types` (bool ⊂ int ⊂ float); None if none is known."""
+    known = [t for t in types if t is not None]
+    if not known:
+        return None
+    for candidate in (FLOAT, INT, BOOL):
+        if candidate in known:
+            return candidate
+    return known[0]
+
+
 def infer(func: ir.Function, param_types: list) -> Typed:
     """Type every value of `func` given its parameters' types."""
     types = dict(zip(func.params, param_types))
 
-    def operand_type(a: ir.Operand) -> Type:
-        return type_of_value(a.value) if isinstance(a, ir.Const) else types[a]
+    def of(a: ir.Operand) -> Type | None:
+        if isinstance(a, ir.Const):
+            return type_of_value(a.value)
+        if a is ir.UNDEF:
+            return None
+        return types.get(a)
 
-    for op in func.body.ops:
-        types[op.result] = result_type(op.fn, [operand_type(a) for a in op.args])
+    def block(b: ir.Block) -> None:
+        for stmt in b.ops:
+            if isinstance(stmt, ir.Op):
+                types[stmt.result] = result_type(stmt.fn, [of(a) for a in stmt.args])
+            elif isinstance(stmt, ir.If):
+                block(stmt.then)
+                block(stmt.orelse)
+                for r, t, e in zip(stmt.results, stmt.then.yields, stmt.orelse.yields):
+                    types[r] = unify([of(t), of(e)]) or INT
+            else:
+                loop(stmt)
+
+    def loop(stmt) -> None:
+        if isinstance(stmt, ir.For):
+            for bound in (stmt.start, stmt.stop, stmt.step):
+                if of(bound) not in (INT, BOOL):
+                    raise SrcdiffError(f"range() needs integers; got a {of(bound)}", stmt.loc)
+            types[stmt.index] = INT
+        for arg, init in zip(stmt.body.args, stmt.inits):
+            types[arg] = of(init)
+        while True:  # carried types only widen, so this ends
+            if isinstance(stmt, ir.While):
+                block(stmt.test)
+            block(stmt.body)
+            widened = [unify([types[a], of(y)]) for a, y in zip(stmt.body.args, stmt.body.yields)]
+            if widened == [types[a] for a in stmt.body.args]:
+                break
+            types.update(zip(stmt.body.args, widened))
+        for arg, result in zip(stmt.body.args, stmt.results):
+            types[arg] = types[arg] or INT
+            types[result] = types[arg]
+
+    block(func.body)
     return Typed(func, types)

@@ -23,6 +23,7 @@ import numpy as np
 from .errors import Loc, SrcdiffError
 
 PARAM, LOCAL, TEMP, ADJOINT = "param", "local", "temp", "adjoint"
+TAPE, RESTORED = "tape", "restored"  # forward-pass storage, and values the reverse pass reads back
 
 
 class Var:
@@ -48,6 +49,16 @@ class Const:
         return repr(self.value)
 
 
+@dataclass(frozen=True)
+class Symbol:
+    """A name generated code reads as written, such as the dtype ``np.int64``."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 Operand = Var | Const
 
 
@@ -69,16 +80,98 @@ class Op:
     loc: Loc | None = None
 
 
-Stmt = Op
+@dataclass(frozen=True)
+class Undef:
+    """The value of a variable on a path that never assigned it (codegen prints a typed zero)."""
+
+    def __repr__(self) -> str:
+        return "undef"
+
+
+UNDEF = Undef()
 
 
 @dataclass(eq=False)
 class Block:
-    """A straight-line region: block arguments, statements, yielded operands."""
+    """A region: block arguments, statements (`Op`, `If`, `For`, `While`), yielded operands."""
 
     args: tuple = ()
     ops: list = field(default_factory=list)
     yields: tuple = ()
+
+
+@dataclass(eq=False)
+class If:
+    """``results = then.yields if cond else orelse.yields`` (the φ at the join)."""
+
+    cond: Any
+    then: Block
+    orelse: Block
+    results: tuple
+    loc: Loc | None = None
+
+
+@dataclass(eq=False)
+class For:
+    """``for index in range(start, stop, step)`` over loop-carried values.
+
+    ``body.args`` hold the carried values at the start of an iteration (`inits` on the
+    first), ``body.yields`` their values at its end; `results` hold them after the loop.
+    """
+
+    index: Var
+    start: Any
+    stop: Any
+    step: Any
+    inits: tuple
+    body: Block
+    results: tuple
+    loc: Loc | None = None
+
+
+@dataclass(eq=False)
+class While:
+    """``while test: body`` over loop-carried values, as `For` but with a test region.
+
+    `test` and `body` share the block arguments ``body.args``; ``test.yields`` is the
+    one boolean condition. Values computed in `test` flow only into the condition.
+    """
+
+    inits: tuple
+    test: Block
+    body: Block
+    results: tuple
+    loc: Loc | None = None
+
+
+Stmt = Op | If | For | While
+
+
+def regions(stmt) -> tuple:
+    """The blocks a statement owns, in program order."""
+    if isinstance(stmt, If):
+        return (stmt.then, stmt.orelse)
+    if isinstance(stmt, For):
+        return (stmt.body,)
+    if isinstance(stmt, While):
+        return (stmt.test, stmt.body)
+    return ()
+
+
+def defined_by(stmt) -> tuple:
+    """The values a statement defines in the enclosing block."""
+    return (stmt.result,) if isinstance(stmt, Op) else stmt.results
+
+
+def operands(stmt) -> tuple:
+    """The operands a statement reads from the enclosing scope (not its regions' own values)."""
+    if isinstance(stmt, Op):
+        return stmt.args
+    if isinstance(stmt, If):
+        return (stmt.cond,)
+    if isinstance(stmt, For):
+        return (stmt.start, stmt.stop, stmt.step, *stmt.inits)
+    return stmt.inits
 
 
 @dataclass(eq=False)
@@ -89,6 +182,7 @@ class Function:
     params: tuple
     body: Block
     loc: Loc
+    return_loc: Loc | None = None
 
 
 # ---------------------------------------------------------------- printable names
@@ -148,9 +242,35 @@ def format_block(block: Block, types: dict | None = None, indent: str = "  ") ->
     lines = []
     if block.args:
         lines.append(f"{indent}^({', '.join(map(repr, block.args))})")
-    lines += [indent + format_op(op, types) for op in block.ops]
+    for stmt in block.ops:
+        lines += format_stmt(stmt, types, indent)
     lines.append(f"{indent}yield {', '.join(map(repr, block.yields))}")
     return lines
+
+
+def format_stmt(stmt, types: dict | None, indent: str) -> list:
+    if isinstance(stmt, Op):
+        return [indent + format_op(stmt, types)]
+    names = ", ".join(r.name for r in stmt.results)
+    head = f"{indent}{names} = " if names else indent
+    inner = indent + "  "
+    if isinstance(stmt, If):
+        return [
+            f"{head}if {stmt.cond!r}:",
+            *format_block(stmt.then, types, inner),
+            f"{indent}else:",
+            *format_block(stmt.orelse, types, inner),
+        ]
+    inits = ", ".join(map(repr, stmt.inits))
+    if isinstance(stmt, For):
+        rng = f"range({stmt.start!r}, {stmt.stop!r}, {stmt.step!r})"
+        return [f"{head}for {stmt.index!r} in {rng} from ({inits}):", *format_block(stmt.body, types, inner)]
+    return [
+        f"{head}while from ({inits}):",
+        *format_block(stmt.test, types, inner),
+        f"{indent}do:",
+        *format_block(stmt.body, types, inner),
+    ]
 
 
 def format_function(func: Function, types: dict | None = None) -> str:
@@ -167,27 +287,44 @@ def format_function(func: Function, types: dict | None = None) -> str:
 
 
 def verify(func: Function) -> Function:
-    """Check the SSA invariants; raise SrcdiffError (an internal error) if broken."""
-    defined = set(func.params)
+    """Check the SSA invariants; raise SrcdiffError (an internal error) if broken.
 
-    def use(operand: Operand, where: Loc | None) -> None:
-        if isinstance(operand, Var) and operand not in defined:
-            raise SrcdiffError(f"internal error: {operand.name} used before definition", where)
+    Every value is defined once, and used only where its definition is visible: in
+    its own block after the definition, or in a region nested there.
+    """
+    defined: set = set()
 
-    def define(var: Var, where: Loc | None) -> None:
+    def check_use(operand, visible: set, where: Loc | None) -> None:
+        if isinstance(operand, Var) and operand not in visible:
+            raise SrcdiffError(f"internal error: {operand.name} used where it is not defined", where)
+
+    def define(var: Var, visible: set, where: Loc | None) -> None:
         if var in defined:
             raise SrcdiffError(f"internal error: {var.name} defined twice", where)
         defined.add(var)
+        visible.add(var)
 
-    def walk(block: Block) -> None:
+    def walk(block: Block, visible: set) -> None:
+        visible = set(visible)
         for arg in block.args:
-            define(arg, func.loc)
-        for op in block.ops:
-            for a in op.args:
-                use(a, op.loc)
-            define(op.result, op.loc)
+            define(arg, visible, func.loc)
+        for stmt in block.ops:
+            for a in operands(stmt):
+                check_use(a, visible, stmt.loc)
+            if isinstance(stmt, For):
+                define(stmt.index, set(), stmt.loc)
+                walk(stmt.body, visible | {stmt.index})
+            elif isinstance(stmt, While):
+                walk(stmt.test, visible | set(stmt.body.args))
+                walk(stmt.body, visible)
+            else:
+                for region in regions(stmt):
+                    walk(region, visible)
+            for var in defined_by(stmt):
+                define(var, visible, stmt.loc)
         for y in block.yields:
-            use(y, func.loc)
+            check_use(y, visible, func.loc)
 
-    walk(func.body)
+    walk(Block(func.params), set())
+    walk(func.body, set(func.params))
     return func

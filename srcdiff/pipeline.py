@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from . import activity, codegen, frontend, infer, ir, reverse, ssa
+from . import activity, codegen, dataflow, frontend, infer, ir, reverse, ssa
 from .errors import SrcdiffError
 from .naming import Namer
 
@@ -43,8 +43,18 @@ class Trace:
             print(f"srcdiff: {stage} took {1e3 * self.seconds[stage]:.2f} ms", file=sys.stderr)
 
 
-def run(parsed: frontend.ParsedFunction, param_types: list, wrt: tuple, rules, trace: Trace | None = None):
-    """Differentiate `parsed` for `param_types` w.r.t. parameter indices `wrt`; return a codegen.Module."""
+def run(
+    parsed: frontend.ParsedFunction,
+    param_types: list,
+    wrt: tuple,
+    rules,
+    trace: Trace | None = None,
+    record: str = "needed",
+):
+    """Differentiate `parsed` for `param_types` w.r.t. parameter indices `wrt`; return a codegen.Module.
+
+    `record` is ``"needed"`` (store only what the reverse pass reads) or ``"all"``.
+    """
     trace = trace or Trace()
     namer = Namer()
     trace.record("frontend", None, lambda: ast.unparse(parsed.node))  # parsed when grad() was called
@@ -56,7 +66,7 @@ def run(parsed: frontend.ParsedFunction, param_types: list, wrt: tuple, rules, t
     if len(func.body.yields) != 1:
         raise SrcdiffError(
             f"{func.name} returns a tuple of {len(func.body.yields)} values; grad needs one scalar output",
-            func.loc,
+            func.return_loc or func.loc,
         )
 
     t = time.perf_counter()
@@ -69,7 +79,7 @@ def run(parsed: frontend.ParsedFunction, param_types: list, wrt: tuple, rules, t
     trace.record("activity", t, lambda: format_activity(func, acts))
 
     t = time.perf_counter()
-    adjoint = reverse.differentiate(typed, acts, wrt_vars, rules, namer)
+    adjoint = reverse.differentiate(typed, acts, wrt_vars, rules, namer, record)
     trace.record("reverse", t, lambda: format_adjoint(adjoint))
 
     t = time.perf_counter()
@@ -81,11 +91,13 @@ def run(parsed: frontend.ParsedFunction, param_types: list, wrt: tuple, rules, t
 
 
 def format_activity(func: ir.Function, acts: activity.Activity) -> str:
-    names = [v.name for v in [*func.params, *(op.result for op in func.body.ops)] if v in acts.active]
-    return "active: " + ", ".join(names)
+    values = [*func.params]
+    for stmt in dataflow.walk(func.body):
+        values += [*ir.defined_by(stmt), *(a for r in ir.regions(stmt) for a in r.args)]
+    return "active: " + ", ".join(v.name for v in values if v in acts.active)
 
 
 def format_adjoint(adjoint: reverse.Adjoint) -> str:
-    lines = [f"reverse (seed {adjoint.seed.name}):"]
+    lines = ["forward:", *ir.format_block(adjoint.forward), f"reverse (seed {adjoint.seed.name}):"]
     lines += ir.format_block(adjoint.reverse)
     return "\n".join(lines)

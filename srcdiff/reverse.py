@@ -1,17 +1,24 @@
-"""The reverse pass: a typed primal function → the SSA block that computes adjoints.
+"""The reverse pass: a typed primal function → the forward pass and the adjoint code.
 
 Consumes a `Typed` function, its `Activity`, the `wrt` parameters and the rule
-table; produces an `Adjoint`: the primal (unchanged: it is the forward pass), a
-reverse block whose yields are the gradients of the `wrt` parameters, and the
-seed variable (the returned value's adjoint). Ops are visited last to first; for
-each active op the primitive's rule is instantiated (`ssa.instantiate_rule`) and
-its contributions are accumulated here, in one place: the first contribution to
-``d_x`` defines it, later ones add to it (``d_x += ...``).
+table; produces an `Adjoint`: the forward pass (the primal, plus the tape writes
+`record` decides on) and the reverse pass, whose yields are the gradients.
+
+Statements are visited last to first. For an active op the primitive's rule is
+instantiated (`ssa.instantiate_rule`) and its contributions are accumulated here,
+in one place: the first defines ``d_x``, later ones add to it (``d_x += ...``). The
+reverse of an ``if`` is an ``if`` on the same condition; the reverse of a loop is a
+loop running backwards whose carried values are the adjoints of the loop's.
+
+The reverse pass is in *named form*: the versions of one adjoint share a name, so
+branches and loops need no φ. An adjoint that a region adds to but that was not yet
+defined is set to zero before the region (``d_a = 0.0``).
 """
 
 from __future__ import annotations
 
 import operator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from . import ir, ssa
@@ -20,91 +27,240 @@ from .errors import SrcdiffError
 from .infer import Typed
 from .ir import Const, Op, Var
 from .naming import Namer, adjoint_name
+from .record import Recorder
 
 
 @dataclass(frozen=True)
 class Adjoint:
-    """A primal function with its reverse pass."""
+    """A primal function with its forward and reverse passes."""
 
     primal: Typed
-    seed: Var  # the adjoint of the returned value: 1.0 for grad, the cotangent for vjp
-    reverse: ir.Block  # yields one gradient per wrt parameter
+    forward: ir.Block  # the primal body, with tape writes (SSA; codegen prints its φs as copies)
+    seed: Var  # the adjoint of the returned value: 1.0 for grad
+    reverse: ir.Block  # named form; yields one gradient per wrt parameter
     wrt: tuple
     active: frozenset  # the primal values that have an adjoint
 
 
-def differentiate(typed: Typed, activity: Activity, wrt: tuple, rules, namer: Namer) -> Adjoint:
-    """Build the reverse pass of `typed` for the parameters `wrt`."""
+def differentiate(
+    typed: Typed, activity: Activity, wrt: tuple, rules, namer: Namer, record: str = "needed"
+) -> Adjoint:
+    """Build the forward and reverse passes of `typed` for the parameters `wrt`."""
+    builder = Reverser(typed, activity, rules, namer, Recorder(typed, namer, record))
     (output,) = typed.func.body.yields
     seed = Var(namer.fresh(adjoint_name(output.name if isinstance(output, Var) else "out")), ir.ADJOINT)
-    acc = Accumulator(namer)
     if output in activity:
-        acc.adjoints[output] = seed
-    for op in reversed(typed.func.body.ops):
-        if op.result in activity and op.result in acc.adjoints:
-            propagate(op, acc, activity, rules, namer)
-    grads = tuple(acc.adjoints.get(p, Const(0.0)) for p in wrt)
-    reverse_block = ir.Block((), eliminate_dead(acc.ops, grads), grads)
-    return Adjoint(typed, seed, reverse_block, wrt, activity.active)
+        builder.names[output] = seed.name
+        builder.has.add(output)
+    builder.reverse_block(typed.func.body)
+    grads = tuple(builder.adjoint(p) if p in builder.has else Const(0.0) for p in wrt)
+    forward = builder.recorder.forward(typed.func.body)
+    return Adjoint(typed, forward, seed, ir.Block((), builder.ops, grads), wrt, activity.active)
 
 
-def propagate(op: Op, acc: Accumulator, activity: Activity, rules, namer: Namer) -> None:
-    """Add the contributions of `op`'s output adjoint to its active inputs' adjoints."""
-    g = acc.adjoints[op.result]
-    wanted = [i for i, a in enumerate(op.args) if a in activity]
-    if op.fn is ir.COPY:
-        contributions = {0: g}
-    else:
-        known, rule = rules.lookup(op.fn)
-        if not known:
-            name = ir.qualified_name(op.fn)
-            raise SrcdiffError(
-                f"no derivative rule for {name}; register one with @srcdiff.defvjp({name})", op.loc
-            )
-        if rule is None:
-            return
-        contributions = ssa.instantiate_rule(
-            rule, g, op.result, op.args, wanted, rules, namer, acc.ops, op.loc
-        )
-    for i, contribution in contributions.items():
-        acc.add(op.args[i], contribution, op.loc)
+class Reverser:
+    """Builds the reverse pass into `ops`, tracking which adjoints are defined (`has`)."""
 
-
-class Accumulator:
-    """The current adjoint of each primal value, and the ops that computed it."""
-
-    def __init__(self, namer: Namer):
+    def __init__(self, typed: Typed, activity: Activity, rules, namer: Namer, recorder: Recorder):
+        self.typed = typed
+        self.activity = activity
+        self.rules = rules
         self.namer = namer
-        self.adjoints: dict = {}
-        self.names: dict = {}
+        self.recorder = recorder
+        self.names: dict = {}  # primal value → its adjoint's name
+        self.has: set = set()  # primal values whose adjoint variable holds a value here
         self.ops: list = []
+        self.index_vars: dict = {}  # for loop → its index in the reverse loop
 
-    def name(self, var: Var) -> str:
+    # ------------------------------------------------------------ adjoints
+
+    def adjoint(self, var: Var) -> Var:
         if var not in self.names:
             self.names[var] = self.namer.fresh(adjoint_name(var.name))
-        return self.names[var]
+        return Var(self.names[var], ir.ADJOINT)
 
-    def add(self, var: Var, contribution: ir.Operand, loc) -> None:
+    def add(self, var, contribution: ir.Operand, loc) -> None:
         """``d_var = contribution`` the first time, ``d_var += contribution`` after."""
-        previous = self.adjoints.get(var)
-        result = Var(self.name(var), ir.ADJOINT)
-        if previous is not None:
-            self.ops.append(Op(operator.add, (previous, contribution), result, loc))
+        if not (isinstance(var, Var) and var in self.activity):
+            return
+        target = self.adjoint(var)
+        if var in self.has:
+            self.ops.append(Op(operator.add, (self.adjoint(var), contribution), target, loc))
         elif isinstance(contribution, Var) and contribution.kind == ir.TEMP:
             self.namer.release(contribution.name)
-            contribution.name, contribution.kind = result.name, ir.ADJOINT
-            result = contribution
+            contribution.name, contribution.kind = target.name, ir.ADJOINT
         else:
-            self.ops.append(Op(ir.COPY, (contribution,), result, loc))
-        self.adjoints[var] = result
+            self.ops.append(Op(ir.COPY, (contribution,), target, loc))
+        self.has.add(var)
+
+    def zero(self, values, loc) -> None:
+        """Define as 0.0 the adjoints a region will add to but that are not defined yet."""
+        for var in sorted(values, key=lambda v: self.adjoint(v).name):
+            if var in self.activity and var not in self.has:
+                self.ops.append(Op(ir.COPY, (Const(0.0),), self.adjoint(var), loc))
+                self.has.add(var)
+
+    @contextmanager
+    def region(self):
+        """Build into a fresh op list; adjoints defined inside stay inside."""
+        saved_ops, saved_has = self.ops, set(self.has)
+        self.ops = []
+        try:
+            yield self.ops
+        finally:
+            self.ops, self.has = saved_ops, saved_has
+
+    def read(self, value):
+        return self.recorder.read(value, self.index_vars)
+
+    # ------------------------------------------------------------ statements, last to first
+
+    def reverse_block(self, block: ir.Block) -> None:
+        for stmt in reversed(block.ops):
+            if isinstance(stmt, Op):
+                self.reverse_op(stmt)
+            elif isinstance(stmt, ir.If):
+                self.reverse_if(stmt)
+            else:
+                self.reverse_loop(stmt)
+
+    def reverse_op(self, op: Op) -> None:
+        if op.result not in self.has:
+            return
+        wanted = [i for i, a in enumerate(op.args) if isinstance(a, Var) and a in self.activity]
+        g = self.adjoint(op.result)
+        if op.fn is ir.COPY:
+            contributions = {0: g}
+        else:
+            known, rule = self.rules.lookup(op.fn)
+            if not known:
+                name = ir.qualified_name(op.fn)
+                raise SrcdiffError(
+                    f"no derivative rule for {name}; register one with @srcdiff.defvjp({name})", op.loc
+                )
+            if rule is None or not wanted:
+                return
+            bindings = {rule.cotangent: lambda: g, rule.answer: lambda: self.read(op.result)}
+            for i, name in enumerate(rule.inputs):
+                if i < len(op.args):
+                    bindings[name] = lambda a=op.args[i]: self.read(a)
+                else:
+                    bindings[name] = lambda d=rule.defaults[name]: Const(d)
+            contributions = ssa.instantiate_rule(
+                rule, bindings, wanted, self.rules, self.namer, self.ops, op.loc
+            )
+        for i, contribution in contributions.items():
+            self.add(op.args[i], contribution, op.loc)
+
+    def reverse_if(self, stmt: ir.If) -> None:
+        live = [i for i, r in enumerate(stmt.results) if r in self.has]
+        if not live:
+            return
+        seeds = [stmt.then.yields[i] for i in live] + [stmt.orelse.yields[i] for i in live]
+        inside = defined_in(stmt.then) | defined_in(stmt.orelse)
+        self.zero(
+            (receivers(stmt.then, self) | receivers(stmt.orelse, self) | vars_of(seeds)) - inside, stmt.loc
+        )
+        branches = []
+        for branch in (stmt.then, stmt.orelse):
+            with self.region() as ops:
+                for i in live:
+                    self.add(branch.yields[i], self.adjoint(stmt.results[i]), stmt.loc)
+                self.reverse_block(branch)
+            branches.append(ir.Block((), ops, ()))
+        self.ops.append(ir.If(self.read(stmt.cond), branches[0], branches[1], (), stmt.loc))
+
+    def reverse_loop(self, stmt) -> None:
+        """A loop running backwards; its carried values are the adjoints of the loop's results."""
+        body = stmt.body
+        live = [
+            j
+            for j, (a, r) in enumerate(zip(body.args, stmt.results))
+            if a in self.activity or r in self.activity
+        ]
+        if not live:
+            return
+        self.recorder.reversed_loops.append(stmt)
+        yields = [body.yields[j] for j in live]
+        self.zero((receivers(body, self) | vars_of(yields)) - defined_in(body), stmt.loc)
+        carried = [self.adjoint(stmt.results[j]) for j in live]
+        for j, d in zip(live, carried):
+            if stmt.results[j] not in self.has:
+                self.ops.append(Op(ir.COPY, (Const(0.0),), d, stmt.loc))
+        header = self.reverse_header(stmt)
+        with self.region() as ops:
+            for j, d in zip(live, carried):
+                self.add(body.yields[j], d, stmt.loc)
+            self.reverse_block(body)
+            for j, d in zip(live, carried):
+                arg = body.args[j]
+                source = self.adjoint(arg) if arg in self.has else Const(0.0)
+                ops.append(Op(ir.COPY, (source,), Var(d.name, ir.ADJOINT), stmt.loc))
+        index, start, stop, step = header
+        reverse_body = ir.Block((), self.recorder.restore_ops(stmt) + ops, ())
+        self.ops.append(ir.For(index, start, stop, step, (), reverse_body, (), stmt.loc))
+        for j, d in zip(live, carried):
+            self.add(stmt.inits[j], Var(d.name, ir.ADJOINT), stmt.loc)
+
+    def reverse_header(self, stmt) -> tuple:
+        """(index, start, stop, step) of the loop that runs `stmt`'s iterations backwards."""
+        if isinstance(stmt, ir.While):
+            trips = self.read(self.recorder.trip_count(stmt))
+            return Var("_", ir.LOCAL), Const(0), trips, Const(1)
+        index = Var(stmt.index.name, ir.LOCAL)
+        self.index_vars[stmt] = index
+        start, stop, step = (self.read(a) for a in (stmt.start, stmt.stop, stmt.step))
+        if isinstance(step, Const) and step.value in (1, -1):  # reversed(range(a, b, ±1))
+            return (
+                index,
+                self.emit(operator.sub, stop, step),
+                self.emit(operator.sub, start, step),
+                Const(-step.value),
+            )
+        trips = self.emit(len, self.emit(range, start, stop, step))
+        last = self.emit(
+            operator.add, start, self.emit(operator.mul, self.emit(operator.sub, trips, Const(1)), step)
+        )
+        return index, last, self.emit(operator.sub, start, step), self.emit(operator.neg, step)
+
+    def emit(self, fn, *args) -> ir.Operand:
+        folded = ssa.fold(fn, args)
+        if folded is not None:
+            return folded
+        result = Var(self.namer.fresh(ssa.temp_hint(fn, args)), ir.TEMP)
+        self.ops.append(Op(fn, args, result))
+        return result
 
 
-def eliminate_dead(ops: list, outputs: tuple) -> list:
-    """Drop ops whose results nothing reads (rule statements an inactive input needed)."""
-    live = {v for v in outputs if isinstance(v, Var)}
-    kept = []
-    for op in reversed(ops):
-        if op.result in live:
-            kept.append(op)
-            live.update(a for a in op.args if isinstance(a, Var))
-    return kept[::-1]
+# ---------------------------------------------------------------- which adjoints a region touches
+
+
+def defined_in(block: ir.Block) -> set:
+    """Every value defined in `block` and the regions nested in it."""
+    values = set(block.args)
+    for stmt in block.ops:
+        values.update(ir.defined_by(stmt))
+        if isinstance(stmt, ir.For):
+            values.add(stmt.index)
+        for region in ir.regions(stmt):
+            values |= defined_in(region)
+    return values
+
+
+def receivers(block: ir.Block, rev: Reverser) -> set:
+    """Values whose adjoints the reverse of `block` may add to (an over-approximation)."""
+    values = set()
+    for stmt in block.ops:
+        if isinstance(stmt, Op):
+            if stmt.result in rev.activity:
+                values |= vars_of(stmt.args)
+        elif isinstance(stmt, ir.If):
+            values |= vars_of(stmt.then.yields + stmt.orelse.yields)
+            values |= receivers(stmt.then, rev) | receivers(stmt.orelse, rev)
+        else:
+            values |= vars_of(stmt.inits + stmt.body.yields) | receivers(stmt.body, rev)
+    return {v for v in values if v in rev.activity}
+
+
+def vars_of(operands) -> set:
+    return {a for a in operands if isinstance(a, Var)}

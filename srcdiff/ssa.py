@@ -13,13 +13,15 @@ import ast
 import inspect
 import math
 import operator
+import os
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from . import frontend, ir
-from .errors import Loc, SrcdiffError, unsupported
+from . import dataflow, frontend, ir
+from .errors import Loc, NoSource, SrcdiffError, unsupported
 from .ir import Const, Op, Var
 from .naming import Namer
 
@@ -67,14 +69,17 @@ class Static:
 def build(parsed: frontend.ParsedFunction, rules, namer: Namer) -> ir.Function:
     """The SSA form of `parsed`; `rules` decides which calls are primitives."""
     params = tuple(Var(namer.claim(a.arg), ir.PARAM) for a in parsed.node.args.args)
-    builder = Builder(parsed, rules, namer, env={p.name: p for p in params})
+    builder = Builder(parsed, rules, namer, env={p.name: p for p in params}, stack=(parsed.fn,))
     value = builder.body(parsed.node.body)
     yields = value if isinstance(value, tuple) else (value,)
     for v in yields:
         if isinstance(v, Var) and v.kind == ir.TEMP:  # `return x * y`: name it after the function
             namer.release(v.name)
             v.name, v.kind = namer.fresh(parsed.name), ir.LOCAL
-    return ir.verify(ir.Function(parsed.name, params, ir.Block((), builder.ops, yields), parsed.loc()))
+    func = ir.Function(
+        parsed.name, params, ir.Block((), builder.ops, yields), parsed.loc(), builder.return_loc
+    )
+    return ir.verify(dataflow.prune(ir.verify(func)))
 
 
 class Builder:
@@ -89,6 +94,10 @@ class Builder:
         self.stack = stack  # the functions being inlined, outermost first
         self.fixed_loc = loc  # rule bodies report the primal op's location
         self.assigned = assigned_names(scope.node) if hasattr(scope, "node") else set()
+        self.internal = getattr(scope, "internal", frozenset())  # names desugaring introduced
+        self.maybe_undefined: set = set()  # If results that some path leaves unassigned
+        self.guard_depth = 0  # > 0 inside `if not <exit flag>:` blocks that desugaring made
+        self.return_loc = None
 
     def loc(self, node: ast.AST) -> Loc:
         return self.fixed_loc or self.scope.loc(node)
@@ -103,6 +112,7 @@ class Builder:
                     raise unsupported("code after return", self.loc(stmts[i + 1]))
                 if stmt.value is None:
                     break
+                self.return_loc = self.loc(stmt)
                 return self.value(stmt.value)
             self.statement(stmt)
         raise SrcdiffError(f"{self.scope.name} must end with `return <value>`", self.loc(stmts[-1]))
@@ -112,8 +122,144 @@ class Builder:
             value = self.value(stmt.value)
             for target in stmt.targets:
                 self.assign(target, value, stmt)
+        elif isinstance(stmt, ast.If):
+            self.stmt_if(stmt)
+        elif isinstance(stmt, ast.For):
+            self.stmt_for(stmt)
+        elif isinstance(stmt, ast.While):
+            self.stmt_while(stmt)
         elif not isinstance(stmt, ast.Pass):
             raise unsupported(type(stmt).__name__, self.loc(stmt))
+
+    # ------------------------------------------------------------ control flow
+
+    @contextmanager
+    def region(self, env: dict):
+        """Build into a fresh op list with its own copy of `env`; yields (ops, env)."""
+        saved_ops, saved_env = self.ops, self.env
+        self.ops, self.env = [], dict(env)
+        try:
+            yield self.ops, self.env
+        finally:
+            self.ops, self.env = saved_ops, saved_env
+
+    def stmt_if(self, stmt: ast.If) -> None:
+        cond = self.operand(stmt.test)
+        if isinstance(cond, Const):  # a constant test: build only the branch that runs
+            for s in stmt.body if cond.value else stmt.orelse:
+                self.statement(s)
+            return
+        guard = self.is_exit_guard(stmt.test)
+        self.guard_depth += guard
+        with self.region(self.env) as (then_ops, then_env):
+            for s in stmt.body:
+                self.statement(s)
+        self.guard_depth -= guard
+        with self.region(self.env) as (else_ops, else_env):
+            for s in stmt.orelse:
+                self.statement(s)
+        self.join(cond, (then_ops, then_env), (else_ops, else_env), stmt)
+
+    def join(self, cond: ir.Operand, then: tuple, orelse: tuple, node: ast.AST) -> None:
+        """Emit the `If` for two built branches; a φ (If result) for each name they change."""
+        (then_ops, then_env), (else_ops, else_env) = then, orelse
+        names = [n for n in dict.fromkeys([*then_env, *else_env]) if self.changed(n, then_env, else_env)]
+        results, then_yields, else_yields = [], [], []
+        for name in names:
+            values = (then_env.get(name, ir.UNDEF), else_env.get(name, ir.UNDEF))
+            for v in values:
+                if isinstance(v, (Static, tuple)):
+                    raise unsupported(
+                        f"'{name}' holding a {describe_value(v)} assigned in a branch", self.loc(node)
+                    )
+            result = Var(self.namer.fresh(name), ir.LOCAL)
+            if any(v is ir.UNDEF or v in self.maybe_undefined for v in values):
+                self.maybe_undefined.add(result)
+            results.append(result)
+            then_yields.append(values[0])
+            else_yields.append(values[1])
+            self.env[name] = result
+        then_block = ir.Block((), then_ops, tuple(then_yields))
+        else_block = ir.Block((), else_ops, tuple(else_yields))
+        if then_ops or else_ops or results:
+            self.ops.append(ir.If(cond, then_block, else_block, tuple(results), self.loc(node)))
+
+    def changed(self, name: str, then_env: dict, else_env: dict) -> bool:
+        before = self.env.get(name, ir.UNDEF)
+        return then_env.get(name, ir.UNDEF) is not before or else_env.get(name, ir.UNDEF) is not before
+
+    def is_exit_guard(self, test: ast.expr) -> bool:
+        """``not <flag>`` / ``not (<flag> or ...)`` over flags that desugaring introduced."""
+        if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)):
+            return False
+        inner = test.operand
+        names = inner.values if isinstance(inner, ast.BoolOp) else [inner]
+        return all(isinstance(n, ast.Name) and n.id in self.internal for n in names)
+
+    def stmt_for(self, stmt: ast.For) -> None:
+        if not isinstance(stmt.target, ast.Name):
+            raise unsupported("a for loop target other than a single name", self.loc(stmt))
+        start, stop, step = self.range_operands(stmt)
+        index = Var(self.namer.fresh(stmt.target.id), ir.LOCAL)
+        names = list(dict.fromkeys([stmt.target.id, *assigned_in(stmt.body)]))
+        carried, inits = self.carry(names, stmt)
+        with self.region(self.env) as (body_ops, env):
+            env.update(zip(names, carried))
+            env[stmt.target.id] = index
+            for s in stmt.body:
+                self.statement(s)
+            yields = tuple(env[n] for n in names)
+        results = self.loop_results(names)
+        body = ir.Block(tuple(carried), body_ops, yields)
+        self.ops.append(ir.For(index, start, stop, step, inits, body, results, self.loc(stmt)))
+
+    def stmt_while(self, stmt: ast.While) -> None:
+        names = assigned_in(stmt.body)
+        carried, inits = self.carry(names, stmt)
+        loop_env = {**self.env, **dict(zip(names, carried))}
+        with self.region(loop_env) as (test_ops, _):
+            cond = self.operand(stmt.test)
+        with self.region(loop_env) as (body_ops, env):
+            for s in stmt.body:
+                self.statement(s)
+            yields = tuple(env[n] for n in names)
+        results = self.loop_results(names)
+        test = ir.Block((), test_ops, (cond,))
+        body = ir.Block(tuple(carried), body_ops, yields)
+        self.ops.append(ir.While(inits, test, body, results, self.loc(stmt)))
+
+    def carry(self, names: list, stmt: ast.stmt) -> tuple:
+        """Block arguments for the names a loop assigns, and their values on entry."""
+        inits = []
+        for name in names:
+            value = self.env.get(name, ir.UNDEF)
+            if isinstance(value, (Static, tuple)):
+                raise unsupported(
+                    f"reassigning '{name}' (a {describe_value(value)}) in a loop", self.loc(stmt)
+                )
+            inits.append(value)
+        carried = [Var(self.namer.fresh(n), ir.LOCAL) for n in names]
+        return carried, tuple(inits)
+
+    def loop_results(self, names: list) -> tuple:
+        results = tuple(Var(self.namer.fresh(n), ir.LOCAL) for n in names)
+        self.env.update(zip(names, results))
+        return results
+
+    def range_operands(self, stmt: ast.For) -> tuple:
+        it = stmt.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"):
+            raise unsupported("a for loop over anything but range(...)", self.loc(stmt))
+        if it.keywords or not 1 <= len(it.args) <= 3:
+            raise SrcdiffError("range() takes 1 to 3 positional arguments", self.loc(stmt))
+        args = [self.operand(a) for a in it.args]
+        if len(args) == 1:
+            args = [Const(0), args[0]]
+        if len(args) == 2:
+            args.append(Const(1))
+        if isinstance(args[2], Const) and args[2].value == 0:
+            raise SrcdiffError("range() step must not be zero", self.loc(stmt))
+        return tuple(args)
 
     def assign(self, target: ast.expr, value: Any, stmt: ast.stmt) -> None:
         if isinstance(target, ast.Name):
@@ -167,13 +313,59 @@ class Builder:
 
     def expr_Name(self, node: ast.Name) -> Any:
         if node.id in self.env:
-            return self.env[node.id]
+            value = self.env[node.id]
+            if value is ir.UNDEF or value in self.maybe_undefined:
+                self.check_defined(node)
+            return value
         if node.id in self.assigned:
             raise SrcdiffError(f"local variable '{node.id}' is used before it is assigned", self.loc(node))
         found, value = self.scope.lookup(node.id)
         if not found:
             raise SrcdiffError(f"name '{node.id}' is not defined", self.loc(node))
         return Static(value)
+
+    def check_defined(self, node: ast.Name) -> None:
+        """Reading a name some path left unassigned: an error, as Python would raise one."""
+        if self.guard_depth or node.id in self.internal:
+            return  # desugaring guards this read by the flag of the exit that skipped the assignment
+        raise SrcdiffError(
+            f"'{node.id}' may be undefined here: it is assigned on some paths only; "
+            "assign it before the branch",
+            self.loc(node),
+        )
+
+    def expr_IfExp(self, node: ast.IfExp) -> ir.Operand:
+        cond = self.operand(node.test)
+        return self.choose(cond, lambda: self.operand(node.body), lambda: self.operand(node.orelse), node)
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> ir.Operand:
+        """``a and b`` is ``b if a else a``; ``a or b`` is ``a if a else b``: both short-circuit."""
+        result = self.operand(node.values[0])
+        for value_node in node.values[1:]:
+            first = result
+            rest = lambda n=value_node: self.operand(n)  # noqa: E731
+            keep = lambda v=first: v  # noqa: E731
+            if isinstance(node.op, ast.And):
+                result = self.choose(first, rest, keep, node)
+            else:
+                result = self.choose(first, keep, rest, node)
+        return result
+
+    def choose(self, cond: ir.Operand, then_fn, else_fn, node: ast.AST) -> ir.Operand:
+        """An expression-level `If`: each branch's value is built in its own region."""
+        if isinstance(cond, Const):
+            return then_fn() if cond.value else else_fn()
+        with self.region(self.env) as (then_ops, _):
+            then_value = then_fn()
+        with self.region(self.env) as (else_ops, _):
+            else_value = else_fn()
+        if then_value is else_value and not then_ops and not else_ops:
+            return then_value
+        result = Var(self.namer.fresh("choice"), ir.TEMP)
+        then_block = ir.Block((), then_ops, (then_value,))
+        else_block = ir.Block((), else_ops, (else_value,))
+        self.ops.append(ir.If(cond, then_block, else_block, (result,), self.loc(node)))
+        return result
 
     def expr_Attribute(self, node: ast.Attribute) -> Any:
         base = self.expr(node.value)
@@ -239,6 +431,7 @@ class Builder:
             raise unsupported(f"keyword arguments to {name}", self.loc(node), "pass them by position")
         if any(isinstance(a, tuple) for a in args):
             raise unsupported(f"passing a tuple to {name}", self.loc(node))
+        self.check_arity(fn, args, name, node)
         if fn is math.log and len(args) == 2:  # log(x, base) = log(x) / log(base)
             num, den = self.emit(math.log, args[:1], node), self.emit(math.log, args[1:], node)
             return self.emit(operator.truediv, (num, den), node)
@@ -249,12 +442,37 @@ class Builder:
             return result
         return self.emit(fn, tuple(args), node)
 
+    def check_arity(self, fn: Callable, args: list, name: str, node: ast.Call) -> None:
+        """A primitive with a rule takes as many arguments as the rule has inputs."""
+        if fn in (min, max):
+            if len(args) < 2:
+                raise unsupported(
+                    f"{name} of one value (an iterable)", self.loc(node), f"pass {name} two or more numbers"
+                )
+            return
+        _, rule = self.rules.lookup(fn)
+        if rule is None:
+            return
+        most, least = len(rule.inputs), len(rule.inputs) - len(rule.defaults)
+        if fn is math.log:
+            most = 2
+        if not least <= len(args) <= most:
+            expected = str(most) if least == most else f"{least} to {most}"
+            raise SrcdiffError(f"{name} takes {expected} argument(s), got {len(args)}", self.loc(node))
+
     def inline(self, fn: Callable, args: list, kwargs: dict, node: ast.Call) -> Any:
         """Build a user function's body in place, its parameters bound to the arguments."""
         target = frontend.unwrap(fn)
         if target in self.stack:
-            raise unsupported(f"recursion ({target.__name__} calls itself)", self.loc(node))
-        parsed = frontend.parse(target)
+            cycle = [f.__name__ for f in self.stack[self.stack.index(target) :]] + [target.__name__]
+            raise unsupported(f"recursion ({' calls '.join(cycle)})", self.loc(node))
+        try:
+            parsed = frontend.parse(target)
+        except NoSource as e:  # the callee's own line if it has one (a lambda); else the call's
+            if e.loc and os.path.exists(e.loc.file):
+                raise
+            message = f"cannot differentiate through {target.__name__}: {e.message}"
+            raise SrcdiffError(message, self.loc(node)) from None
         try:
             bound = inspect.signature(target).bind(*args, **kwargs)
         except TypeError as e:
@@ -300,15 +518,37 @@ class RuleScope:
         return self.rule.loc
 
 
-def instantiate_rule(rule, cotangent, answer, args, wanted, rules, namer, ops, loc) -> dict:
-    """Append the ops of `rule`'s body; return {input index: adjoint contribution} for `wanted`."""
-    env = {rule.cotangent: cotangent, rule.answer: answer}
-    for i, name in enumerate(rule.inputs):
-        env[name] = args[i] if i < len(args) else Const(rule.defaults[name])
-    builder = Builder(RuleScope(rule), rules, namer, env, ops, loc=loc)
-    for stmt in rule.body:
+class LazyBindings(dict):
+    """A rule's parameters, each resolved only when the rule's body reads it.
+
+    The reverse pass stores a loop value only if a rule reads it, so reading is
+    what decides; a parameter the needed statements never mention costs nothing.
+    """
+
+    def __init__(self, resolvers: dict):
+        super().__init__()
+        self.resolvers = resolvers
+
+    def __contains__(self, name) -> bool:
+        return super().__contains__(name) or name in self.resolvers
+
+    def __missing__(self, name):
+        value = self[name] = self.resolvers[name]()
+        return value
+
+
+def instantiate_rule(rule, bindings: dict, wanted: list, rules, namer, ops: list, loc) -> dict:
+    """Append the ops `rule` needs for inputs `wanted`; return {input index: contribution}.
+
+    `bindings` maps the rule's parameter names to zero-argument functions giving
+    the operand each stands for.
+    """
+    wanted = [i for i in wanted if rule.differentiable(i)]
+    builder = Builder(RuleScope(rule), rules, namer, None, ops, loc=loc)
+    builder.env = LazyBindings(bindings)
+    for stmt in rule.needed(wanted):
         builder.statement(stmt)
-    return {i: builder.operand(rule.outputs[i]) for i in wanted if rule.differentiable(i)}
+    return {i: builder.operand(rule.outputs[i]) for i in wanted}
 
 
 # ---------------------------------------------------------------- helpers
@@ -350,19 +590,35 @@ def is_ir_value(v: Any) -> bool:
 
 def is_user_function(fn: Any) -> bool:
     """A Python function (or numba dispatcher of one) whose source we differentiate through."""
-    return inspect.isfunction(frontend.unwrap(fn))
+    return inspect.isfunction(frontend.unwrap(fn)) and not is_library_function(fn)
 
 
 def is_library_function(fn: Any) -> bool:
     """math/numpy callables become primitive ops even without a rule (an error only if active)."""
     module = getattr(fn, "__module__", None) or ""
-    return module == "math" or module.startswith("numpy") or isinstance(fn, np.ufunc)
+    return module == "math" or module.split(".")[0] in ("numpy", "scipy") or isinstance(fn, np.ufunc)
 
 
 def describe(value: Any) -> str:
     if inspect.ismodule(value):
         return f"module {value.__name__}"
     return ir.qualified_name(value) if callable(value) else repr(value)
+
+
+def assigned_in(stmts: list) -> list:
+    """Names assigned anywhere in `stmts`, in order of first assignment."""
+    names: dict = {}
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.setdefault(node.id)
+            elif isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+                names.setdefault(node.target.id)
+    return list(names)
+
+
+def describe_value(value: Any) -> str:
+    return "tuple" if isinstance(value, tuple) else type(getattr(value, "value", value)).__name__
 
 
 def assigned_names(func: ast.FunctionDef) -> set:

@@ -21,7 +21,7 @@ def numerical_directional_derivative(f: Callable, args: Sequence, wrt: Sequence[
 
     def shifted(sign: float) -> list:
         moved = list(args)
-        for i, v in zip(wrt, direction):
+        for i, v in zip(wrt, direction.tolist()):
             moved[i] = args[i] + sign * h * v
         return moved
 
@@ -39,6 +39,7 @@ def check_grads(
     h: float = 1e-6,
     seed: int = 0,
     rules=None,
+    record: str = "needed",
 ) -> None:
     """Raise AssertionError unless srcdiff's gradient of `f` matches central differences.
 
@@ -51,7 +52,7 @@ def check_grads(
     if not wrt:
         raise SrcdiffError("check_grads: no float argument to differentiate")
     direction = np.random.default_rng(seed).standard_normal(len(wrt))
-    grads = make_grad(f, wrt=tuple(wrt), backend=backend, rules=rules)(*args)
+    grads = make_grad(f, wrt=tuple(wrt), backend=backend, rules=rules, record=record)(*args)
     analytic = float(np.dot(np.asarray(grads, dtype=float), direction))
     numeric = numerical_directional_derivative(f, args, wrt, direction, h)
     scale = max(abs(analytic), abs(numeric), 1.0)

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import ast
 import inspect
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Loc, SrcdiffError
+from ..frontend import dedent
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,16 @@ class Rule:
     def differentiable(self, index: int) -> bool:
         return index < len(self.outputs) and self.outputs[index] is not None
 
+    def needed(self, wanted: list) -> list:
+        """The body statements the adjoints of inputs `wanted` depend on, in order."""
+        names = set().union(*(names_in(self.outputs[i]) for i in wanted if self.differentiable(i)))
+        kept = []
+        for stmt in reversed(self.body):
+            if stmt.targets[0].id in names:
+                kept.append(stmt)
+                names |= names_in(stmt.value)
+        return kept[::-1]
+
     def reads(self, index: int) -> frozenset:
         """The rule parameters that the adjoint of input `index` reads."""
         needed = names_in(self.outputs[index]) if self.differentiable(index) else set()
@@ -62,9 +72,24 @@ def names_in(node: ast.AST) -> set:
 
 def parse_rule(fn: Callable) -> Rule:
     """Read a rule function's source into a `Rule`; raise SrcdiffError if it has a shape we can't inline."""
-    file = inspect.getsourcefile(fn) or "<unknown>"
-    lines, first = inspect.getsourcelines(fn)
-    node = ast.parse(textwrap.dedent("".join(lines))).body[0]
+    if not inspect.isfunction(fn) or fn.__name__ == "<lambda>":
+        what = (
+            "a lambda"
+            if inspect.isfunction(fn)
+            else f"{getattr(fn, '__name__', repr(fn))} ({type(fn).__name__})"
+        )
+        code = getattr(fn, "__code__", None)
+        loc = Loc(code.co_filename, code.co_firstlineno) if code else None
+        raise SrcdiffError(f"a derivative rule must be a function defined with def; got {what}", loc)
+    name = fn.__name__
+    file = fn.__code__.co_filename
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        raise SrcdiffError(
+            f"the source of rule {name} is not available; define it in a file", Loc(file, 1)
+        ) from None
+    node = ast.parse(dedent(lines)).body[0]
     ast.increment_lineno(node, first - 1)
     loc = Loc(file, node.lineno)
     params = [a.arg for a in node.args.args]

@@ -1,0 +1,199 @@
+"""What the forward pass keeps for the reverse pass, and how the reverse pass reads it back.
+
+Outside loops a primal value is a local variable the reverse pass simply reads. A
+value defined inside a loop body is overwritten by the next iteration, so if the
+reverse pass reads it, the forward pass stores it per iteration on a tape (an array
+indexed by the loop's iteration counter) and each reverse iteration reads it back
+(``x_1 = x_1_tape[k]``). A top-level ``for`` knows its trip count at entry, so its
+tapes are allocated exactly; other tapes grow (`runtime.push`). A ``while`` loop also
+counts its trips, which its reverse needs.
+
+Mode ``"needed"`` stores exactly the loop values the reverse pass reads (the reads
+are decided lazily, when a rule's body uses a value); mode ``"all"`` stores every
+loop value: the naive oracle the tests compare against.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import defaultdict
+
+import numpy as np
+
+from . import ir, runtime
+from .infer import BOOL, INT
+from .ir import Const, Op, Symbol, Var
+
+RECORD_MODES = ("needed", "all")
+DTYPES = {INT: "np.int64", BOOL: "np.bool_"}
+
+
+class Recorder:
+    """Plans tapes and counters while the reverse pass is built; then writes the forward pass."""
+
+    def __init__(self, typed, namer, mode: str):
+        self.types = typed.types
+        self.namer = namer
+        self.mode = mode
+        self.loop_of: dict = {}  # value → innermost loop whose body defines it
+        self.parent: dict = {}  # loop → enclosing loop, or None
+        self.top: dict = {}  # loop → the top-level statement that contains it
+        self.restored: dict = defaultdict(dict)  # loop → {primal value: its copy in the reverse pass}
+        self.counters: dict = {}  # loop → its iteration counter (a forward-pass variable)
+        self.trips: dict = {}  # while loop → its trip-count variable
+        self.tapes: dict = {}  # stored value → its tape variable
+        self.reversed_loops: list = []  # loops the reverse pass runs backwards
+        for stmt in typed.func.body.ops:
+            self.index(stmt, None, stmt)
+
+    def index(self, stmt, loop, top) -> None:
+        if isinstance(stmt, (ir.For, ir.While)):
+            self.parent[stmt], self.top[stmt] = loop, top
+            inner = stmt
+            defined = [*stmt.body.args, *([stmt.index] if isinstance(stmt, ir.For) else [])]
+            for var in defined:
+                self.loop_of[var] = inner
+        else:
+            inner = loop
+        for var in ir.defined_by(stmt):
+            if loop is not None:
+                self.loop_of[var] = loop
+        for region in ir.regions(stmt):
+            for s in region.ops:
+                self.index(s, inner, top)
+
+    # ------------------------------------------------------------ while building the reverse pass
+
+    def read(self, value, index_vars: dict):
+        """The operand the reverse pass uses for primal `value` (a restored copy inside loops)."""
+        loop = self.loop_of.get(value) if isinstance(value, Var) else None
+        if loop is None:
+            return value
+        if isinstance(loop, ir.For) and value is loop.index:
+            return index_vars[loop]
+        copies = self.restored[loop]
+        if value not in copies:
+            copies[value] = Var(value.name, ir.RESTORED)
+        return copies[value]
+
+    def trip_count(self, loop: ir.While) -> Var:
+        """The variable counting `loop`'s iterations (a value defined where the loop is)."""
+        if loop not in self.trips:
+            trips = self.trips[loop] = Var(self.namer.fresh("trips"), ir.TAPE)
+            self.types[trips] = INT
+            if self.parent.get(loop) is not None:
+                self.loop_of[trips] = self.parent[loop]
+        return self.trips[loop]
+
+    def restore_ops(self, loop) -> list:
+        """The start of a reverse iteration: step the counter back, read the stored values."""
+        copies = self.restored.get(loop)
+        if not copies:
+            return []
+        k = self.counter(loop)
+        ops = [Op(operator.sub, (k, Const(1)), Var(k.name, ir.TAPE))]
+        for value, copy in copies.items():
+            ops.append(Op(operator.getitem, (self.tape(value), k), copy))
+        return ops
+
+    def counter(self, loop) -> Var:
+        if loop not in self.counters:
+            self.counters[loop] = Var(self.namer.fresh("k"), ir.TAPE)
+        return self.counters[loop]
+
+    def tape(self, value: Var) -> Var:
+        if value not in self.tapes:
+            self.tapes[value] = Var(self.namer.fresh(f"{value.name}_tape"), ir.TAPE)
+        return self.tapes[value]
+
+    # ------------------------------------------------------------ writing the forward pass
+
+    def stored(self, loop) -> set:
+        """The values of `loop` written to tapes: those the reverse reads, or (mode "all") every one."""
+        read = set(self.restored.get(loop, {}))
+        if self.mode == "all" and loop in self.reversed_loops:
+            index = {loop.index} if isinstance(loop, ir.For) else set()
+            return read | {v for v, lp in self.loop_of.items() if lp is loop and v.kind != ir.TAPE} - index
+        return read
+
+    def forward(self, body: ir.Block) -> ir.Block:
+        """The primal body with tape writes, counters and trip counts inserted."""
+        if self.mode == "all":
+            for loop in self.reversed_loops:
+                self.counter(loop)
+        ops = []
+        for stmt in body.ops:
+            ops += self.allocations(stmt)
+            ops += self.statement(stmt)
+        return ir.Block(body.args, ops, body.yields)
+
+    def statement(self, stmt) -> list:
+        """`stmt` rebuilt with its regions' writes; then the writes of what it defines."""
+        before = []
+        if isinstance(stmt, ir.While) and stmt in self.trips:
+            before.append(Op(ir.COPY, (Const(0),), Var(self.trips[stmt].name, ir.TAPE)))
+        if isinstance(stmt, ir.If):
+            stmt = ir.If(stmt.cond, self.block(stmt.then), self.block(stmt.orelse), stmt.results, stmt.loc)
+        elif isinstance(stmt, ir.For):
+            body = self.loop_body(stmt)
+            stmt = ir.For(
+                stmt.index, stmt.start, stmt.stop, stmt.step, stmt.inits, body, stmt.results, stmt.loc
+            )
+        elif isinstance(stmt, ir.While):
+            stmt = ir.While(stmt.inits, stmt.test, self.loop_body(stmt), stmt.results, stmt.loc)
+        defined = list(ir.defined_by(stmt))
+        if isinstance(stmt, ir.While) and stmt in self.trips:
+            defined.append(self.trips[stmt])
+        return [*before, stmt, *self.writes(defined)]
+
+    def block(self, block: ir.Block) -> ir.Block:
+        ops = [op for stmt in block.ops for op in self.statement(stmt)]
+        return ir.Block(block.args, ops, block.yields)
+
+    def loop_body(self, loop) -> ir.Block:
+        inner = self.block(loop.body)
+        ops = [*self.writes(loop.body.args), *inner.ops]
+        if loop in self.counters:
+            k = self.counters[loop]
+            ops.append(Op(operator.add, (k, Const(1)), Var(k.name, ir.TAPE)))
+        if loop in self.trips:
+            trips = self.trips[loop]
+            ops.append(Op(operator.add, (trips, Const(1)), Var(trips.name, ir.TAPE)))
+        return ir.Block(inner.args, ops, inner.yields)
+
+    def writes(self, values) -> list:
+        """``tape[k] = value`` for each stored value just defined."""
+        ops = []
+        for value in values:
+            loop = self.loop_of.get(value)
+            if loop is None or value not in self.stored(loop):
+                continue
+            tape, k = self.tape(value), self.counter(loop)
+            if self.exact(loop):
+                ops.append(Op(operator.setitem, (tape, k, value), None))
+            else:
+                ops.append(Op(runtime.push, (tape, k, value), Var(tape.name, ir.TAPE)))
+        return ops
+
+    def exact(self, loop) -> bool:
+        """A top-level for loop: its tapes are allocated with its trip count."""
+        return isinstance(loop, ir.For) and self.parent[loop] is None
+
+    def allocations(self, top_stmt) -> list:
+        """Counters and tapes of the loops inside top-level statement `top_stmt`, made before it."""
+        ops = []
+        for loop, k in self.counters.items():
+            if self.top[loop] is not top_stmt:
+                continue
+            ops.append(Op(ir.COPY, (Const(0),), Var(k.name, ir.TAPE)))
+            size = Const(16)
+            if self.exact(loop):
+                iterations = Var(self.namer.fresh("range"), ir.TEMP)
+                size = Var(self.namer.fresh("n_trips"), ir.TEMP)
+                ops.append(Op(range, (loop.start, loop.stop, loop.step), iterations))
+                ops.append(Op(len, (iterations,), size))
+            for value in sorted(self.stored(loop), key=lambda v: v.name):
+                dtype = DTYPES.get(self.types.get(value))
+                args = (size, Symbol(dtype)) if dtype else (size,)
+                ops.append(Op(np.empty, args, Var(self.tape(value).name, ir.TAPE)))
+        return ops
