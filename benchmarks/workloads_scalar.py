@@ -24,3 +24,12 @@ def twenty_lines(a, b, c, n):
     k = x * n + s
     k = k * k
     return k + lse
+
+
+def recurrence(a, b, x0, n):
+    """n explicit-Euler steps of dx/dt = a*sin(x) - b*x^2 (dt = 1e-3) from x0; returns x_n."""
+    dt = 1e-3
+    x = x0
+    for i in range(n):
+        x = x + dt * (a * math.sin(x) - b * x * x)
+    return x

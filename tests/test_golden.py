@@ -17,12 +17,18 @@ CASES = {
     "neuron": (g.neuron, (0, 1, 2, 3, 4)),
     "reuse": (g.reuse, 0),
     "calls_and_constants": (g.calls_and_constants, ("x", "y")),
+    "for_loop": (g.for_loop, ("a", "b")),
+    "while_loop": (g.while_loop, 0),
+    "if_in_loop": (g.if_in_loop, 0),
 }
+TYPES = {"for_loop": ("float", "float", "float", "int"), "if_in_loop": ("float", "int")}
 
 
 def generated(name: str) -> str:
     fn, wrt = CASES[name]
-    source = srcdiff.grad(fn, wrt=wrt, backend="python").source
+    gradient = srcdiff.grad(fn, wrt=wrt, backend="python")
+    types = [srcdiff.infer.Scalar(t) for t in TYPES[name]] if name in TYPES else gradient.default_types()
+    source = gradient.specialize(types).source
     return source.replace(str(Path(g.__file__)), "golden_functions.py")
 
 
