@@ -78,7 +78,11 @@ def main() -> None:
     reference_value, reference = hand_written_adjoint(*inputs)
     assert np.allclose(grads, reference, rtol=1e-10) and math.isclose(value, reference_value, rel_tol=1e-12)
 
-    rows = [("numba primal", primal), ("srcdiff gradient", gradient), ("hand-written adjoint", hand_written_adjoint)]
+    rows = [
+        ("numba primal", primal),
+        ("srcdiff gradient", gradient),
+        ("hand-written adjoint", hand_written_adjoint),
+    ]
     results = {name: best_of(fn, inputs, args.repeats) for name, fn in rows}
     base = results["numba primal"][0]
     print(f"scalar recurrence, {args.steps} steps, gradient w.r.t. (a, b)")
@@ -86,7 +90,8 @@ def main() -> None:
     for name, (median, best) in results.items():
         print(f"{name:24}{1e3 * median:>10.3f}ms{1e3 * best:>10.3f}ms{median / base:>10.2f}")
     print(f"srcdiff first call (transform + numba compile, or disk-cache load): {first_call:.3f} s")
-    print(f"bytes stored per iteration: srcdiff {stored_bytes_per_iteration(gradient.source)}, hand-written 8")
+    stored = stored_bytes_per_iteration(gradient.source)
+    print(f"bytes stored per iteration: srcdiff {stored}, hand-written 8")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ def recomputable(op: Op) -> bool:
     recurrence benchmark: 1.70x the primal, against 1.98x when storing sin(x)).
     """
     module = getattr(op.fn, "__module__", None) or ""
-    return op.fn is ir.COPY or module in ("_operator", "operator", "math", "builtins") or module.startswith("numpy")
+    library = module in ("_operator", "operator", "math", "builtins") or module.startswith("numpy")
+    return op.fn is ir.COPY or library
 DTYPES = {INT: "np.int64", BOOL: "np.bool_"}
 
 
@@ -93,7 +94,8 @@ class Recorder:
         op = self.body_ops.get(value)
         if self.mode == "needed" and op is not None and recomputable(op):
             copy = Var(value.name, ir.RESTORED)
-            self.recomputed[loop].append(Op(op.fn, tuple(self.read(a, index_vars) for a in op.args), copy, op.loc))
+            args = tuple(self.read(a, index_vars) for a in op.args)
+            self.recomputed[loop].append(Op(op.fn, args, copy, op.loc))
             self.restored[loop][value] = copy
             return copy
         copy = self.restored[loop][value] = Var(value.name, ir.RESTORED)
