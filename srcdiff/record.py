@@ -37,6 +37,8 @@ def recomputable(op: Op) -> bool:
     module = getattr(op.fn, "__module__", None) or ""
     library = module in ("_operator", "operator", "math", "builtins") or module.startswith("numpy")
     return op.fn is ir.COPY or library
+
+
 DTYPES = {INT: "np.int64", BOOL: "np.bool_"}
 
 

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-# push: srcdiff.runtime.push (/work/main/srcdiff/runtime.py:6), bound by srcdiff when this module is loaded
+# push: srcdiff.runtime.push, bound by srcdiff when this module is loaded
 
 
 def while_loop_value_and_grad(a):
