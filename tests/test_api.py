@@ -1,0 +1,128 @@
+"""The public API: decorator forms, wrt, value_and_grad, .source/.python, show, the CLI, the cache."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import srcdiff
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def poly(x, y, n):
+    return x * x * y + math.sin(y) * n
+
+
+@srcdiff.grad
+def decorated(x):
+    return x**3
+
+
+@srcdiff.grad(wrt="y", backend="python")
+def decorated_with_options(x, y):
+    return x * y * y
+
+
+def test_decorator_forms():
+    assert decorated(2.0) == pytest.approx(12.0)
+    assert decorated_with_options(3.0, 2.0) == pytest.approx(12.0)
+    assert decorated.__name__ == "decorated"
+
+
+@pytest.mark.parametrize("wrt, expected", [(0, 12.0), ("y", 4.0 + math.cos(3.0) * 2), ((1, "x"), None)])
+def test_wrt_by_index_name_and_tuple(wrt, expected, backend):
+    g = srcdiff.grad(poly, wrt=wrt, backend=backend)(2.0, 3.0, 2)
+    if expected is None:
+        assert g == pytest.approx((4.0 + math.cos(3.0) * 2, 12.0))
+    else:
+        assert g == pytest.approx(expected)
+
+
+def test_value_and_grad_and_keyword_arguments(backend):
+    value, grads = srcdiff.value_and_grad(poly, wrt=("x", "y"), backend=backend)(2.0, y=3.0, n=2)
+    assert value == pytest.approx(poly(2.0, 3.0, 2))
+    assert grads == pytest.approx((12.0, 4.0 + 2 * math.cos(3.0)))
+    assert type(value) is float and all(type(g) is float for g in grads)
+
+
+def test_one_specialization_per_signature():
+    g = srcdiff.grad(poly, backend="python")
+    g(2.0, 3.0, 2)
+    g(2.5, 3.5, 3)
+    g(2.0, 3.0, 2.0)  # n as a float: a second signature
+    assert len(g.specializations) == 2
+
+
+def test_source_and_python_function():
+    g = srcdiff.grad(poly, wrt="x", backend="python")
+    assert "def poly_value_and_grad(x, y, n):" in g.source
+    assert "# reverse pass" in g.source
+    value, (d_x,) = g.python(2.0, 3.0, 2)
+    assert d_x == pytest.approx(12.0)
+
+
+def test_show_prints_the_generated_code(capsys):
+    srcdiff.show(poly, 2.0, 3.0, 2)
+    out = capsys.readouterr().out
+    assert "d_x" in out and "Argument types: x: float, y: float, n: int" in out
+
+
+@pytest.mark.parametrize("target", ["tests/golden_functions.py:neuron", "tests.golden_functions:neuron"])
+def test_cli_show(target):
+    out = subprocess.run(
+        [sys.executable, "-m", "srcdiff", "show", target, "--wrt", "w0,x0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "def neuron_value_and_grad(w0, x0, w1, x1, w2):" in out
+    assert "return (neuron, (d_w0, d_x0))" in out
+
+
+def test_cli_reports_errors_without_a_traceback():
+    result = subprocess.run(
+        [sys.executable, "-m", "srcdiff", "show", "tests/golden_functions.py:missing"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "srcdiff: error:" in result.stderr and "Traceback" not in result.stderr
+
+
+CHILD = """
+import json, sys
+sys.path.insert(0, {root!r})
+import srcdiff
+from tests.golden_functions import for_loop
+g = srcdiff.grad(for_loop, wrt=("a", "b"))
+g(1.1, 0.7, 0.5, 100)
+spec = g.last
+print(json.dumps({{"hits": sum(spec.function.stats.cache_hits.values()),
+                  "misses": sum(spec.function.stats.cache_misses.values())}}))
+"""
+
+
+def test_second_process_loads_the_compiled_gradient_from_the_disk_cache(tmp_path):
+    env = dict(os.environ, SRCDIFF_CACHE_DIR=str(tmp_path))
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", CHILD.format(root=str(ROOT))],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    assert runs[0] == {"hits": 0, "misses": 1}
+    assert runs[1] == {"hits": 1, "misses": 0}
+    assert list(tmp_path.glob("for_loop_value_and_grad_*.py"))
