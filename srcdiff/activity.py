@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import dataflow, ir
-from .infer import FLOAT, Typed
+from .infer import Typed
+from .types import is_float
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def analyze(typed: Typed, wrt: list, rules) -> Activity:
     """Varied ∧ useful ∧ float, for the values of `typed`."""
 
     def differentiable(op: ir.Op, index: int) -> bool:
-        if not isinstance(op.args[index], ir.Var) or typed[op.args[index]] != FLOAT:
+        if not isinstance(op.args[index], ir.Var) or not is_float(typed[op.args[index]]):
             return False
         known, rule = rules.lookup(op.fn)
         return op.fn is ir.COPY or not known or (rule is not None and rule.differentiable(index))
@@ -39,5 +40,5 @@ def analyze(typed: Typed, wrt: list, rules) -> Activity:
     outputs = [y for y in typed.func.body.yields if isinstance(y, ir.Var)]
     varied = dataflow.reachable(wrt, edges)
     useful = dataflow.reachable(outputs, edges, backward=True)
-    active = frozenset(v for v in varied & useful if typed[v] == FLOAT)
+    active = frozenset(v for v in varied & useful if is_float(typed.types.get(v)))
     return Activity(varied, useful, active)

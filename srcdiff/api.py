@@ -21,6 +21,7 @@ from . import frontend, infer, pipeline
 from .errors import SrcdiffError
 from .record import RECORD_MODES
 from .rules import USER_RULES, RuleTable, default_table
+from .types import is_float
 
 Wrt = int | str | tuple
 
@@ -79,7 +80,7 @@ class Transformed:
 
     def __call__(self, *args, **kwargs):
         values = args if not kwargs and len(args) == len(self.params) else self.bind(args, kwargs)
-        key = tuple(map(type, values))  # the fast path: one dict lookup per call
+        key = tuple(map(signature_key, values))  # the fast path: one dict lookup per call
         spec = self.by_python_types.get(key)
         if spec is None:
             spec = self.specialize([self.type_of(name, v) for name, v in zip(self.params, values)])
@@ -97,7 +98,7 @@ class Transformed:
         key = tuple(types)
         if key not in self.specializations:
             for i in self.wrt_indices:
-                if types[i] != infer.FLOAT:
+                if not is_float(types[i]):
                     raise SrcdiffError(
                         f"cannot differentiate {self.parsed.name} with respect to '{self.params[i]}': "
                         f"it is {types[i]}, not float (pass e.g. {self.params[i]}=2.0)",
@@ -188,6 +189,11 @@ def normalize_wrt(wrt: Wrt, params: list, parsed) -> tuple[tuple, bool]:
     if is_tuple and not indices:
         raise SrcdiffError("wrt=() asks for no gradient; name at least one parameter", parsed.loc())
     return tuple(indices), is_tuple
+
+
+def signature_key(value: Any):
+    """What decides a specialization: the Python type, and an array's dtype and ndim."""
+    return (value.dtype.str, value.ndim) if isinstance(value, np.ndarray) else type(value)
 
 
 def to_python(value: Any) -> Any:

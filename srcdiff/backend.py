@@ -21,6 +21,8 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .codegen import Module
 from .errors import SrcdiffError
@@ -96,8 +98,11 @@ def compile_numba(fn: Callable, param_types: list, path: Path, module: Module) -
     from numba.core.errors import NumbaError
 
     dispatcher = numba.njit(cache=True)(fn)
-    types = {FLOAT: numba.float64, INT: numba.int64, BOOL: numba.boolean}
-    signature = tuple(types[t] for t in param_types)
+    scalars = {FLOAT: numba.float64, INT: numba.int64, BOOL: numba.boolean}
+    signature = tuple(
+        scalars[t] if t in scalars else numba.types.Array(numba.from_dtype(np.dtype(t.dtype)), t.ndim, "C")
+        for t in param_types
+    )
     try:
         dispatcher.compile(signature)
     except NumbaError as e:

@@ -18,7 +18,7 @@ import operator
 from collections import Counter
 from dataclasses import dataclass
 
-from . import __version__, ir
+from . import __version__, ir, runtime
 from .ir import Op, Var
 from .reverse import Adjoint
 
@@ -134,7 +134,8 @@ def is_external(fn) -> bool:
         fn in ir.BINARY_SYMBOLS
         or fn in ir.COMPARE_SYMBOLS
         or fn in ir.UNARY_SYMBOLS
-        or fn in (operator.and_, operator.getitem, operator.setitem)
+        or fn
+        in (operator.and_, operator.getitem, operator.setitem, runtime.add_at, runtime.dim, runtime.ndim)
         or "." in ir.qualified_name(fn)
         or getattr(fn, "__module__", None) == "builtins"
     )
@@ -273,6 +274,10 @@ class Printer:
             return [
                 pad + ast.unparse(ast.Assign([ast.Subscript(target, index, ast.Store())], item, lineno=0))
             ]
+        if isinstance(stmt, Op) and stmt.fn is runtime.add_at:  # d_x[index] += value
+            target, *index, item = (self.operand(a) for a in stmt.args)
+            subscript = ast.Subscript(target, index_expr(index, pattern_of(stmt)), ast.Store())
+            return [pad + ast.unparse(ast.AugAssign(subscript, ast.Add(), item))]
         if isinstance(stmt, Op):
             value = self.op_expr(stmt)
             if stmt.result in self.inline:
@@ -370,17 +375,42 @@ class Printer:
         if fn is operator.and_:
             return ast.BoolOp(ast.And(), args)
         if fn is operator.getitem:
-            return ast.Subscript(args[0], args[1], ast.Load())
+            return ast.Subscript(args[0], index_expr(args[1:], pattern_of(op)), ast.Load())
+        if fn is runtime.ndim:
+            return ast.Attribute(args[0], "ndim", ast.Load())
+        if fn is runtime.dim:  # x.shape[k]
+            return ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), args[1], ast.Load())
         if fn is float and str(self.types.get(op.args[0])) == "bool":  # numba has no float(bool)
             return ast.BinOp(ast.Constant(1.0), ast.Mult(), args[0])
-        return self.call_expr(fn, args)
+        keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
+        return self.call_expr(fn, args, keywords)
 
-    def call_expr(self, fn, args: list) -> ast.expr:
+    def call_expr(self, fn, args: list, keywords: list = ()) -> ast.expr:
         if fn is range:  # range(0, n, 1) → range(n)
             if is_constant(args[2], 1):
                 args = args[1:2] if is_constant(args[0], 0) else args[:2]
         name = self.externals.names.get(fn) or ir.qualified_name(fn)
-        return ast.Call(dotted(name), args, [])
+        return ast.Call(dotted(name), args, list(keywords))
+
+
+def pattern_of(op: Op) -> tuple:
+    """What each index entry of a subscript op is: "value", "slice" (3 operands) or "none"."""
+    given = dict(op.kwargs).get("pattern")
+    return given.value if given is not None else ("value",) * (len(op.args) - 1)
+
+
+def index_expr(operands: list, pattern: tuple) -> ast.expr:
+    """The index of ``x[...]`` from its flattened operands."""
+    entries, rest = [], iter(operands)
+    for kind in pattern:
+        if kind == "none":
+            entries.append(ast.Constant(None))
+        elif kind == "value":
+            entries.append(next(rest))
+        else:
+            lower, upper, step = (next(rest) for _ in range(3))
+            entries.append(ast.Slice(*(None if is_constant(e, None) else e for e in (lower, upper, step))))
+    return entries[0] if len(entries) == 1 else ast.Tuple(entries, ast.Load())
 
 
 def is_constant(node: ast.expr, value) -> bool:
@@ -422,5 +452,10 @@ COMPARE_NODES = {
     operator.eq: ast.Eq,
     operator.ne: ast.NotEq,
 }
-UNARY_NODES = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not}
+UNARY_NODES = {
+    operator.neg: ast.USub,
+    operator.pos: ast.UAdd,
+    operator.not_: ast.Not,
+    operator.invert: ast.Invert,
+}
 AUGMENTED = {operator.add: ast.Add, operator.sub: ast.Sub}

@@ -74,6 +74,13 @@ def lower_block(stmts: list, ctx: Context, top: bool = False) -> list:
                 out.append(guard([ctx.returned], lower_block(rest, ctx, top), stmt))
                 return out
             continue
+        if isinstance(stmt, ast.If):  # it cannot leave this block, but loops inside it may need lowering
+            stmt = ast.copy_location(
+                ast.If(
+                    stmt.test, lower_block(stmt.body, ctx) or [pass_(stmt)], lower_block(stmt.orelse, ctx)
+                ),
+                stmt,
+            )
         out.append(stmt)
     return out
 

@@ -38,8 +38,6 @@ REJECTED = {
     ast.ImportFrom: "import inside a function",
     ast.Starred: "star-unpacking (*args)",
     ast.NamedExpr: "the walrus operator (:=)",
-    ast.Slice: "slicing",
-    ast.Subscript: "subscripting",
     ast.List: "a list",
 }
 if hasattr(ast, "Match"):

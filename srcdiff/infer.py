@@ -8,29 +8,11 @@ adjoints) and, for arrays, how adjoints are initialized and broadcasts undone.
 
 from __future__ import annotations
 
-import math
-import operator
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
 
 from . import ir
 from .errors import SrcdiffError
-
-
-@dataclass(frozen=True)
-class Scalar:
-    """A Python/NumPy scalar: ``float``, ``int`` or ``bool``."""
-
-    kind: str
-
-    def __str__(self) -> str:
-        return self.kind
-
-
-FLOAT, INT, BOOL = Scalar("float"), Scalar("int"), Scalar("bool")
-Type = Scalar
+from .types import BOOL, FLOAT, INT, Array, Scalar, Type, result_type, type_of_value  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -46,73 +28,16 @@ class Typed:
         return self.types[operand]
 
 
-def type_of_value(value: Any) -> Type:
-    """The srcdiff type of a run-time argument; SrcdiffError for what we don't take."""
-    if isinstance(value, (bool, np.bool_)):
-        return BOOL
-    if isinstance(value, (int, np.integer)):
-        return INT
-    if isinstance(value, (float, np.floating)):
-        return FLOAT
-    raise SrcdiffError(f"expected a float, int or bool argument, got {type(value).__name__}")
-
-
-BOOL_RESULT = {
-    operator.lt,
-    operator.le,
-    operator.gt,
-    operator.ge,
-    operator.eq,
-    operator.ne,
-    operator.not_,
-    operator.and_,
-    bool,
-    math.isnan,
-    math.isinf,
-    math.isfinite,
-    np.isnan,
-    np.isinf,
-    np.isfinite,
-}
-INT_RESULT = {int, math.floor, math.ceil, math.trunc}
-PROMOTING = {
-    operator.add,
-    operator.sub,
-    operator.mul,
-    operator.floordiv,
-    operator.mod,
-    operator.pow,
-    operator.neg,
-    operator.pos,
-    abs,
-    min,
-    max,
-    pow,
-    ir.COPY,
-}
-
-
-def result_type(fn: Any, arg_types: list) -> Type:
-    """The type of ``fn(*args)`` for scalar arguments of `arg_types` (None: not yet known)."""
-    arg_types = [t or INT for t in arg_types]
-    if fn in BOOL_RESULT:
-        return BOOL
-    if fn in INT_RESULT or (fn is round and len(arg_types) == 1):
-        return INT
-    if fn in PROMOTING:
-        if fn is ir.COPY:
-            return arg_types[0]
-        if FLOAT in arg_types:
-            return FLOAT
-        return INT
-    return FLOAT
-
-
 def unify(types: list) -> Type | None:
     """The type that holds all of `types` (bool ⊂ int ⊂ float); None if none is known."""
     known = [t for t in types if t is not None]
     if not known:
         return None
+    arrays = [t for t in known if isinstance(t, Array)]
+    if arrays:
+        if len({a.ndim for a in arrays}) > 1 or len(arrays) != len(known):
+            raise SrcdiffError(f"a variable holds values of different shapes: {', '.join(map(str, known))}")
+        return max(arrays, key=lambda a: ["bool", "int32", "int64", "float32", "float64"].index(a.dtype))
     for candidate in (FLOAT, INT, BOOL):
         if candidate in known:
             return candidate
@@ -125,7 +50,7 @@ def infer(func: ir.Function, param_types: list) -> Typed:
 
     def of(a: ir.Operand) -> Type | None:
         if isinstance(a, ir.Const):
-            return type_of_value(a.value)
+            return None if a.value is None else type_of_value(a.value)
         if a is ir.UNDEF:
             return None
         return types.get(a)
@@ -133,7 +58,11 @@ def infer(func: ir.Function, param_types: list) -> Typed:
     def block(b: ir.Block) -> None:
         for stmt in b.ops:
             if isinstance(stmt, ir.Op):
-                types[stmt.result] = result_type(stmt.fn, [of(a) for a in stmt.args])
+                static = {k: v.value for k, v in stmt.kwargs if isinstance(v, ir.Const)}
+                try:
+                    types[stmt.result] = result_type(stmt.fn, [of(a) for a in stmt.args], static)
+                except SrcdiffError as e:
+                    raise SrcdiffError(e.message, e.loc or stmt.loc) from None
             elif isinstance(stmt, ir.If):
                 block(stmt.then)
                 block(stmt.orelse)
@@ -145,7 +74,7 @@ def infer(func: ir.Function, param_types: list) -> Typed:
     def loop(stmt) -> None:
         if isinstance(stmt, ir.For):
             for bound in (stmt.start, stmt.stop, stmt.step):
-                if of(bound) not in (INT, BOOL):
+                if of(bound) not in (INT, BOOL, None):
                     raise SrcdiffError(f"range() needs integers; got a {of(bound)}", stmt.loc)
             types[stmt.index] = INT
         for arg, init in zip(stmt.body.args, stmt.inits):

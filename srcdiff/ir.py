@@ -78,6 +78,7 @@ class Op:
     args: tuple
     result: Var
     loc: Loc | None = None
+    kwargs: tuple = ()  # (name, operand) pairs: static options such as ``axis``
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def defined_by(stmt) -> tuple:
 def operands(stmt) -> tuple:
     """The operands a statement reads from the enclosing scope (not its regions' own values)."""
     if isinstance(stmt, Op):
-        return stmt.args
+        return stmt.args + tuple(v for _, v in stmt.kwargs)
     if isinstance(stmt, If):
         return (stmt.cond,)
     if isinstance(stmt, For):
@@ -205,7 +206,7 @@ COMPARE_SYMBOLS = {
     operator.eq: "==",
     operator.ne: "!=",
 }
-UNARY_SYMBOLS = {operator.neg: "-", operator.pos: "+", operator.not_: "not "}
+UNARY_SYMBOLS = {operator.neg: "-", operator.pos: "+", operator.not_: "not ", operator.invert: "~"}
 
 
 def qualified_name(fn: Any) -> str:
@@ -232,7 +233,7 @@ def format_op(op: Op, types: dict | None = None) -> str:
     elif op.fn in UNARY_SYMBOLS:
         expr = UNARY_SYMBOLS[op.fn] + args[0]
     else:
-        expr = f"{qualified_name(op.fn)}({', '.join(args)})"
+        expr = f"{qualified_name(op.fn)}({', '.join(args + [f'{k}={v!r}' for k, v in op.kwargs])})"
     typ = f": {types[op.result]}" if types and op.result in types else ""
     where = f"  # line {op.loc.line}" if op.loc else ""
     return f"{op.result.name}{typ} = {expr}{where}"

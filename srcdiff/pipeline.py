@@ -73,6 +73,14 @@ def run(
     typed = infer.infer(func, param_types)
     trace.record("infer", t, lambda: ir.format_function(func, typed.types))
 
+    output_type = typed[func.body.yields[0]]
+    if isinstance(output_type, infer.Array):
+        raise SrcdiffError(
+            f"{func.name} returns an array ({output_type}); grad needs a scalar output "
+            "(reduce it, e.g. with np.sum)",
+            func.return_loc or func.loc,
+        )
+
     t = time.perf_counter()
     wrt_vars = tuple(func.params[i] for i in wrt)
     acts = activity.analyze(typed, wrt_vars, rules)

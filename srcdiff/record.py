@@ -56,6 +56,8 @@ class Recorder:
         self.taped: dict = defaultdict(list)  # loop → values read back from tapes
         self.recomputed: dict = defaultdict(list)  # loop → ops recomputing cheap values instead
         self.body_ops: dict = {}  # value → its op, for ops at the top level of a loop body
+        self.branch_of: dict = {}  # loop value → the if branch (block) defining it
+        self.branch_reads: dict = defaultdict(list)  # if branch → values read back at its start
         self.counters: dict = {}  # loop → its iteration counter (a forward-pass variable)
         self.trips: dict = {}  # while loop → its trip-count variable
         self.tapes: dict = {}  # stored value → its tape variable
@@ -63,9 +65,9 @@ class Recorder:
         for stmt in typed.func.body.ops:
             self.index(stmt, None, False, stmt)
 
-    def index(self, stmt, loop, direct: bool, top) -> None:
+    def index(self, stmt, loop, direct: bool, top, branch=None) -> None:
         """Record where `stmt`'s values live: `loop` encloses it (directly in its body if
-        `direct`, not inside an ``if``); `top` is the top-level statement it is part of."""
+        `direct`; else inside the ``if`` branch `branch`); `top` is the top-level statement."""
         if isinstance(stmt, (ir.For, ir.While)):
             self.parent[stmt], self.top[stmt] = loop, top
             for var in [*stmt.body.args, *([stmt.index] if isinstance(stmt, ir.For) else [])]:
@@ -76,11 +78,14 @@ class Recorder:
         if loop is not None:
             for var in ir.defined_by(stmt):
                 self.loop_of[var] = loop
+                if branch is not None:
+                    self.branch_of[var] = branch  # stored only when the branch runs
             if isinstance(stmt, Op) and direct:
                 self.body_ops[stmt.result] = stmt  # runs every iteration: may be recomputed
         for region in ir.regions(stmt):
+            inner_branch = region if isinstance(stmt, ir.If) else None
             for s in region.ops:
-                self.index(s, inner, inner_direct, top)
+                self.index(s, inner, inner_direct, top, inner_branch)
 
     # ------------------------------------------------------------ while building the reverse pass
 
@@ -102,6 +107,8 @@ class Recorder:
             return copy
         copy = self.restored[loop][value] = Var(value.name, ir.RESTORED)
         self.taped[loop].append(value)
+        if value in self.branch_of:
+            self.branch_reads[self.branch_of[value]].append(value)
         return copy
 
     def trip_count(self, loop: ir.While) -> Var:
@@ -121,8 +128,20 @@ class Recorder:
             k = self.counter(loop)
             ops.append(Op(operator.sub, (k, Const(1)), Var(k.name, ir.TAPE)))
             for value in self.taped[loop]:
-                ops.append(Op(operator.getitem, (self.tape(value), k), self.restored[loop][value]))
+                if value not in self.branch_of:
+                    ops.append(Op(operator.getitem, (self.tape(value), k), self.restored[loop][value]))
         return ops + self.recomputed.get(loop, [])
+
+    def branch_restore_ops(self, branch: ir.Block) -> list:
+        """The start of a reverse branch: read back the values its forward branch stored."""
+        return [
+            Op(
+                operator.getitem,
+                (self.tape(v), self.counter(self.loop_of[v])),
+                self.restored[self.loop_of[v]][v],
+            )
+            for v in self.branch_reads.get(branch, [])
+        ]
 
     def counter(self, loop) -> Var:
         if loop not in self.counters:
@@ -157,22 +176,25 @@ class Recorder:
 
     def statement(self, stmt) -> list:
         """`stmt` rebuilt with its regions' writes; then the writes of what it defines."""
-        before = []
+        before, defined = [], list(ir.defined_by(stmt))
         if isinstance(stmt, ir.While) and stmt in self.trips:
-            before.append(Op(ir.COPY, (Const(0),), Var(self.trips[stmt].name, ir.TAPE)))
+            trips = self.trips[stmt]
+            before.append(Op(ir.COPY, (Const(0),), Var(trips.name, ir.TAPE)))
+            defined.append(trips)
+        return [*before, self.rebuilt(stmt), *self.writes(defined)]
+
+    def rebuilt(self, stmt):
+        """`stmt` with the writes of its regions inserted (a new statement)."""
         if isinstance(stmt, ir.If):
-            stmt = ir.If(stmt.cond, self.block(stmt.then), self.block(stmt.orelse), stmt.results, stmt.loc)
-        elif isinstance(stmt, ir.For):
+            return ir.If(stmt.cond, self.block(stmt.then), self.block(stmt.orelse), stmt.results, stmt.loc)
+        if isinstance(stmt, ir.For):
             body = self.loop_body(stmt)
-            stmt = ir.For(
+            return ir.For(
                 stmt.index, stmt.start, stmt.stop, stmt.step, stmt.inits, body, stmt.results, stmt.loc
             )
-        elif isinstance(stmt, ir.While):
-            stmt = ir.While(stmt.inits, stmt.test, self.loop_body(stmt), stmt.results, stmt.loc)
-        defined = list(ir.defined_by(stmt))
-        if isinstance(stmt, ir.While) and stmt in self.trips:
-            defined.append(self.trips[stmt])
-        return [*before, stmt, *self.writes(defined)]
+        if isinstance(stmt, ir.While):
+            return ir.While(stmt.inits, stmt.test, self.loop_body(stmt), stmt.results, stmt.loc)
+        return stmt
 
     def block(self, block: ir.Block) -> ir.Block:
         ops = [op for stmt in block.ops for op in self.statement(stmt)]
@@ -204,8 +226,9 @@ class Recorder:
         return ops
 
     def exact(self, loop) -> bool:
-        """A top-level for loop: its tapes are allocated with its trip count."""
-        return isinstance(loop, ir.For) and self.parent[loop] is None
+        """A for loop that is a top-level statement: its tapes are allocated with its trip count,
+        computed just before it (where its bounds are defined)."""
+        return isinstance(loop, ir.For) and self.top[loop] is loop
 
     def allocations(self, top_stmt) -> list:
         """Counters and tapes of the loops inside top-level statement `top_stmt`, made before it."""

@@ -21,13 +21,16 @@ import operator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from . import ir, ssa
+import numpy as np
+
+from . import ir, runtime, ssa
 from .activity import Activity
 from .errors import SrcdiffError
 from .infer import Typed
 from .ir import Const, Op, Var
 from .naming import Namer, adjoint_name
 from .record import Recorder
+from .types import Array
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def differentiate(
         builder.names[output] = seed.name
         builder.has.add(output)
     builder.reverse_block(typed.func.body)
-    grads = tuple(builder.adjoint(p) if p in builder.has else Const(0.0) for p in wrt)
+    grads = tuple(builder.gradient(p) for p in wrt)
     forward = builder.recorder.forward(typed.func.body)
     return Adjoint(typed, forward, seed, ir.Block((), builder.ops, grads), wrt, activity.active)
 
@@ -71,6 +74,7 @@ class Reverser:
         self.has: set = set()  # primal values whose adjoint variable holds a value here
         self.ops: list = []
         self.index_vars: dict = {}  # for loop → its index in the reverse loop
+        self.producers = {op.result: op for op in all_ops(typed.func.body)}  # primal value → its op
 
     # ------------------------------------------------------------ adjoints
 
@@ -80,24 +84,54 @@ class Reverser:
         return Var(self.names[var], ir.ADJOINT)
 
     def add(self, var, contribution: ir.Operand, loc) -> None:
-        """``d_var = contribution`` the first time, ``d_var += contribution`` after."""
+        """``d_var = contribution`` the first time, ``d_var += contribution`` after.
+
+        An array adjoint always owns its buffer (a fresh result, else a copy), so adding
+        to it in place never writes into another adjoint.
+        """
         if not (isinstance(var, Var) and var in self.activity):
             return
         target = self.adjoint(var)
         if var in self.has:
             self.ops.append(Op(operator.add, (self.adjoint(var), contribution), target, loc))
-        elif isinstance(contribution, Var) and contribution.kind == ir.TEMP:
-            self.namer.release(contribution.name)
-            contribution.name, contribution.kind = target.name, ir.ADJOINT
+        elif self.is_fresh(contribution) or (isinstance(contribution, Var) and not self.is_array(var)):
+            if contribution.kind == ir.TEMP:
+                self.namer.release(contribution.name)
+                contribution.name, contribution.kind = target.name, ir.ADJOINT
+            else:
+                self.ops.append(Op(ir.COPY, (contribution,), target, loc))
+        elif self.is_array(var):
+            self.ops.append(Op(np.copy, (contribution,), target, loc))
         else:
             self.ops.append(Op(ir.COPY, (contribution,), target, loc))
         self.has.add(var)
 
+    def add_at(self, var: Var, index: tuple, kwargs: tuple, contribution, loc) -> None:
+        """``d_var[index] += contribution``: the adjoint of reading ``var[index]``."""
+        if not (isinstance(var, Var) and var in self.activity):
+            return
+        if var not in self.has:
+            self.zero([var], loc)
+        self.ops.append(Op(runtime.add_at, (self.adjoint(var), *index, contribution), None, loc, kwargs))
+
+    def is_array(self, var: Var) -> bool:
+        return isinstance(self.typed.types.get(var), Array)
+
+    def is_fresh(self, operand) -> bool:
+        """A temporary this pass just computed, not a view of another array."""
+        if not (isinstance(operand, Var) and operand.kind == ir.TEMP):
+            return False
+        producer = next((op for op in reversed(self.ops) if op.result is operand), None)
+        return producer is None or producer.fn not in VIEWS
+
     def zero(self, values, loc) -> None:
-        """Define as 0.0 the adjoints a region will add to but that are not defined yet."""
+        """Define as zero the adjoints a region will add to but that are not defined yet."""
         for var in sorted(values, key=lambda v: self.adjoint(v).name):
             if var in self.activity and var not in self.has:
-                self.ops.append(Op(ir.COPY, (Const(0.0),), self.adjoint(var), loc))
+                if self.is_array(var):
+                    self.ops.append(Op(np.zeros_like, (self.read(var),), self.adjoint(var), loc))
+                else:
+                    self.ops.append(Op(ir.COPY, (Const(0.0),), self.adjoint(var), loc))
                 self.has.add(var)
 
     @contextmanager
@@ -112,6 +146,14 @@ class Reverser:
 
     def read(self, value):
         return self.recorder.read(value, self.index_vars)
+
+    def gradient(self, param: Var) -> ir.Operand:
+        """The adjoint of a parameter at the end of the reverse pass (zero if nothing reached it)."""
+        if param in self.has:
+            return self.adjoint(param)
+        if self.is_array(param):
+            return self.emit(np.zeros_like, param)
+        return Const(0.0)
 
     # ------------------------------------------------------------ statements, last to first
 
@@ -129,10 +171,15 @@ class Reverser:
             return
         wanted = [i for i, a in enumerate(op.args) if isinstance(a, Var) and a in self.activity]
         g = self.adjoint(op.result)
+        if op.fn is operator.getitem:
+            index = tuple(self.read(a) for a in op.args[1:])
+            self.add_at(op.args[0], index, op.kwargs, g, op.loc)
+            return
         if op.fn is ir.COPY:
             contributions = {0: g}
         else:
-            known, rule = self.rules.lookup(op.fn)
+            types = [self.typed[a] if not isinstance(a, Const) else None for a in op.args]
+            known, rule = self.rules.lookup(op.fn, types)
             if not known:
                 name = ir.qualified_name(op.fn)
                 raise SrcdiffError(
@@ -140,17 +187,34 @@ class Reverser:
                 )
             if rule is None or not wanted:
                 return
-            bindings = {rule.cotangent: lambda: g, rule.answer: lambda: self.read(op.result)}
-            for i, name in enumerate(rule.inputs):
-                if i < len(op.args):
-                    bindings[name] = lambda a=op.args[i]: self.read(a)
-                else:
-                    bindings[name] = lambda d=rule.defaults[name]: Const(d)
+            args = [lambda a=a: self.read(a) for a in op.args]
+            bindings = rule.bindings(lambda: g, lambda: self.read(op.result), args, dict(op.kwargs))
             contributions = ssa.instantiate_rule(
                 rule, bindings, wanted, self.rules, self.namer, self.ops, op.loc
             )
         for i, contribution in contributions.items():
-            self.add(op.args[i], contribution, op.loc)
+            self.add(op.args[i], self.unbroadcast(contribution, op.result, op.args[i]), op.loc)
+
+    def unbroadcast(self, contribution, result: Var, arg) -> ir.Operand:
+        """Sum a contribution of `result`'s shape back to the shape of the `arg` it broadcast from."""
+        out_type, in_type = self.typed.types.get(result), self.typed.types.get(arg)
+        arrays = self.array_operands(result)
+        if not isinstance(out_type, Array) or not isinstance(arg, Var) or arrays == 0:
+            return contribution
+        if not isinstance(in_type, Array):
+            return self.emit(np.sum, contribution)
+        for _ in range(out_type.ndim - in_type.ndim):
+            contribution = self.emit(np.sum, contribution, kwargs=(("axis", Const(0)),))
+        if arrays == 1:  # the only array operand has the result's shape
+            return contribution
+        return self.emit(runtime.sum_to, contribution, self.read(arg))  # size-1 axes, known at run time
+
+    def array_operands(self, result: Var) -> int:
+        """How many arrays an elementwise op combines (0 for ops that are not elementwise)."""
+        op = self.producers.get(result)
+        if op is None or op.fn in NOT_ELEMENTWISE or len(op.args) < 2:
+            return 0
+        return sum(isinstance(self.typed.types.get(a), Array) for a in op.args if isinstance(a, Var))
 
     def reverse_if(self, stmt: ir.If) -> None:
         live = [i for i, r in enumerate(stmt.results) if r in self.has]
@@ -167,7 +231,7 @@ class Reverser:
                 for i in live:
                     self.add(branch.yields[i], self.adjoint(stmt.results[i]), stmt.loc)
                 self.reverse_block(branch)
-            branches.append(ir.Block((), ops, ()))
+            branches.append(ir.Block((), self.recorder.branch_restore_ops(branch) + ops, ()))
         self.ops.append(ir.If(self.read(stmt.cond), branches[0], branches[1], (), stmt.loc))
 
     def reverse_loop(self, stmt) -> None:
@@ -223,14 +287,31 @@ class Reverser:
         )
         return index, last, self.emit(operator.sub, start, step), self.emit(operator.neg, step)
 
-    def emit(self, fn, *args) -> ir.Operand:
-        folded = ssa.fold(fn, args)
+    def emit(self, fn, *args, kwargs: tuple = ()) -> ir.Operand:
+        folded = ssa.fold(fn, args) if not kwargs else None
         if folded is not None:
             return folded
         result = Var(self.namer.fresh(ssa.temp_hint(fn, args)), ir.TEMP)
-        self.ops.append(Op(fn, args, result))
+        self.ops.append(Op(fn, args, result, None, kwargs))
         return result
 
+
+NOT_ELEMENTWISE = frozenset(
+    [np.dot, np.matmul, operator.matmul, np.inner, np.outer, operator.getitem, np.expand_dims, np.sum]
+)
+
+VIEWS = frozenset(
+    [
+        ir.COPY,
+        np.transpose,
+        np.broadcast_to,
+        np.reshape,
+        np.ravel,
+        np.expand_dims,
+        operator.getitem,
+        runtime.sum_to,
+    ]
+)
 
 # ---------------------------------------------------------------- which adjoints a region touches
 
@@ -260,6 +341,14 @@ def receivers(block: ir.Block, rev: Reverser) -> set:
         else:
             values |= vars_of(stmt.inits + stmt.body.yields) | receivers(stmt.body, rev)
     return {v for v in values if v in rev.activity}
+
+
+def all_ops(block: ir.Block):
+    for stmt in block.ops:
+        if isinstance(stmt, Op):
+            yield stmt
+        for region in ir.regions(stmt):
+            yield from all_ops(region)
 
 
 def vars_of(operands) -> set:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import dataflow, frontend, ir
+from . import dataflow, frontend, ir, runtime
 from .errors import Loc, NoSource, SrcdiffError, unsupported
 from .ir import Const, Op, Var
 from .naming import Namer
@@ -35,7 +35,22 @@ BINARY_OPS = {
     ast.Pow: operator.pow,
     ast.MatMult: operator.matmul,
 }
-UNARY_OPS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+UNARY_OPS = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: operator.not_,
+    ast.Invert: operator.invert,
+}
+ARRAY_METHODS = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "max": np.max,
+    "min": np.min,
+    "prod": np.prod,
+    "dot": np.dot,
+    "transpose": np.transpose,
+    "copy": np.copy,
+}
 COMPARE_OPS = {
     ast.Lt: operator.lt,
     ast.LtE: operator.le,
@@ -43,6 +58,8 @@ COMPARE_OPS = {
     ast.GtE: operator.ge,
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
 }
 TEMP_HINTS = {
     operator.add: "add",
@@ -64,6 +81,20 @@ class Static:
 
     def __init__(self, value: Any):
         self.value = value
+
+
+class Method:
+    """``x.sum`` before it is called: an array method, lowered to its ``np.*`` function."""
+
+    def __init__(self, obj: Var, name: str):
+        self.obj, self.name = obj, name
+
+
+class ShapeOf:
+    """``x.shape``: indexed (``x.shape[0]``) or unpacked (``n, m = x.shape``) into ints."""
+
+    def __init__(self, obj: Var):
+        self.obj = obj
 
 
 def build(parsed: frontend.ParsedFunction, rules, namer: Namer) -> ir.Function:
@@ -268,6 +299,10 @@ class Builder:
                 value.name, value.kind = self.namer.fresh(target.id), ir.LOCAL
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, ShapeOf):  # n, m = x.shape
+                value = tuple(
+                    self.emit(runtime.dim, (value.obj, Const(k)), stmt) for k in range(len(target.elts))
+                )
             if not isinstance(value, tuple):
                 raise SrcdiffError("cannot unpack a single value into several names", self.loc(stmt))
             if len(value) != len(target.elts):
@@ -276,6 +311,8 @@ class Builder:
                 )
             for t, v in zip(target.elts, value):
                 self.assign(t, v, stmt)
+        elif isinstance(target, ast.Subscript):
+            raise unsupported("writing into an array (x[i] = ...)", self.loc(stmt), "it is planned next")
         else:
             raise unsupported(f"assignment to {type(target).__name__}", self.loc(stmt))
 
@@ -295,7 +332,7 @@ class Builder:
         return result
 
     def static_operand(self, value: Any, node: ast.expr) -> Any:
-        if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        if value is None or isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
             return Const(value.item() if isinstance(value, np.generic) else value)
         if isinstance(value, tuple):
             return tuple(self.static_operand(v, node) for v in value)
@@ -369,11 +406,55 @@ class Builder:
 
     def expr_Attribute(self, node: ast.Attribute) -> Any:
         base = self.expr(node.value)
+        if isinstance(base, Var):
+            return self.array_attribute(base, node)
         if not isinstance(base, Static):
             raise unsupported(f"the attribute .{node.attr} of a number", self.loc(node))
         if not hasattr(base.value, node.attr):
             raise SrcdiffError(f"{describe(base.value)} has no attribute '{node.attr}'", self.loc(node))
         return Static(getattr(base.value, node.attr))
+
+    def array_attribute(self, base: Var, node: ast.Attribute) -> Any:
+        """``x.T``, ``x.shape``, ``x.ndim``, ``x.size`` and the methods of `ARRAY_METHODS`."""
+        if node.attr == "T":
+            return self.emit(np.transpose, (base,), node)
+        if node.attr == "shape":
+            return ShapeOf(base)
+        if node.attr in ("ndim", "size"):
+            return self.emit(runtime.ndim if node.attr == "ndim" else np.size, (base,), node)
+        if node.attr in ARRAY_METHODS:
+            return Method(base, node.attr)
+        raise unsupported(f"the attribute .{node.attr}", self.loc(node))
+
+    def expr_Subscript(self, node: ast.Subscript) -> Any:
+        """``x[i]``, ``x[i, j]``, ``x[1:-1]``, ``x[:, None]``, ``x.shape[0]``, ``pair[1]``."""
+        base = self.expr(node.value)
+        if isinstance(base, ShapeOf):
+            return self.emit(runtime.dim, (base.obj, self.operand(node.slice)), node)
+        if isinstance(base, tuple):
+            index = self.operand(node.slice)
+            if not isinstance(index, Const) or not isinstance(index.value, int):
+                raise unsupported("indexing a tuple with a computed index", self.loc(node))
+            return base[index.value]
+        array = self.operand(node.value) if not isinstance(base, Var) else base
+        entries = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        pattern, operands = [], []
+        for entry in entries:
+            if isinstance(entry, ast.Slice):
+                pattern.append("slice")
+                operands += [
+                    self.operand(e) if e is not None else Const(None)
+                    for e in (entry.lower, entry.upper, entry.step)
+                ]
+                continue
+            value = self.expr(entry)
+            if isinstance(value, Static) and value.value is None:
+                pattern.append("none")
+            else:
+                pattern.append("value")
+                operands.append(self.operand(entry))
+        kwargs = (("pattern", Const(tuple(pattern))),)
+        return self.emit(operator.getitem, (array, *operands), node, kwargs)
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
         return tuple(self.value(e) for e in node.elts)
@@ -404,12 +485,16 @@ class Builder:
 
     def expr_Call(self, node: ast.Call) -> Any:
         callee = self.expr(node.func)
-        if not isinstance(callee, Static):
+        if isinstance(callee, Method):
+            callee, method_self = Static(ARRAY_METHODS[callee.name]), [callee.obj]
+        elif not isinstance(callee, Static):
             raise unsupported("calling a computed value", self.loc(node))
+        else:
+            method_self = []
         fn = callee.value
-        args = [self.value(a) for a in node.args if not isinstance(a, ast.Starred)]
+        args = method_self + [self.value(a) for a in node.args if not isinstance(a, ast.Starred)]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
-        if len(args) != len(node.args) or None in kwargs:
+        if len(args) != len(method_self) + len(node.args) or None in kwargs:
             raise unsupported("*args/**kwargs in a call", self.loc(node))
         known, _ = self.rules.lookup(fn)
         if not known and is_user_function(fn):
@@ -427,11 +512,15 @@ class Builder:
                 f"register one with @srcdiff.defvjp({name})",
                 self.loc(node),
             )
-        if kwargs:
+        if kwargs and not is_library_function(fn):
             raise unsupported(f"keyword arguments to {name}", self.loc(node), "pass them by position")
-        if any(isinstance(a, tuple) for a in args):
+        if any(isinstance(a, tuple) for a in [*args, *kwargs.values()]):
             raise unsupported(f"passing a tuple to {name}", self.loc(node))
+        if fn is len:
+            return self.emit(runtime.dim, (args[0], Const(0)), node)
         self.check_arity(fn, args, name, node)
+        if kwargs:
+            return self.reduction_with_options(fn, args, kwargs, node)
         if fn is math.log and len(args) == 2:  # log(x, base) = log(x) / log(base)
             num, den = self.emit(math.log, args[:1], node), self.emit(math.log, args[1:], node)
             return self.emit(operator.truediv, (num, den), node)
@@ -441,6 +530,33 @@ class Builder:
                 result = self.emit(fn, (result, a), node)
             return result
         return self.emit(fn, tuple(args), node)
+
+    def reduction_with_options(self, fn: Callable, args: list, kwargs: dict, node: ast.Call) -> ir.Operand:
+        """``np.sum(x, axis=0, keepdims=True)`` and friends, in the forms numba compiles.
+
+        numba's reductions take ``axis`` only for `np.sum`: a mean over an axis is a sum
+        divided by that axis's length, and ``keepdims`` re-inserts the axis.
+        """
+        name = describe(fn)
+        axis, keepdims = kwargs.pop("axis", Const(None)), kwargs.pop("keepdims", Const(False))
+        if kwargs or not isinstance(axis, Const) or not isinstance(keepdims, Const):
+            raise unsupported(
+                f"these keyword arguments to {name}", self.loc(node), "only constant axis= and keepdims="
+            )
+        if axis.value is None:
+            if keepdims.value:
+                raise unsupported(f"{name}(..., keepdims=True) without an axis", self.loc(node))
+            return self.emit(fn, tuple(args), node)
+        if fn not in (np.sum, np.mean):
+            raise unsupported(f"{name} with axis=", self.loc(node), "numba supports an axis for np.sum only")
+        result = self.emit(np.sum, tuple(args), node, (("axis", axis),))
+        if fn is np.mean:
+            result = self.emit(
+                operator.truediv, (result, self.emit(runtime.dim, (args[0], axis), node)), node
+            )
+        if keepdims.value:
+            result = self.emit(np.expand_dims, (result, axis), node)
+        return result
 
     def check_arity(self, fn: Callable, args: list, name: str, node: ast.Call) -> None:
         """A primitive with a rule takes as many arguments as the rule has inputs."""
@@ -487,13 +603,16 @@ class Builder:
 
     # ------------------------------------------------------------ emitting ops
 
-    def emit(self, fn: Callable, args: tuple, node: ast.AST | None) -> ir.Operand:
-        """Append ``fn(*args)`` and return its result (folded if all args are constants)."""
-        folded = fold(fn, args)
+    def emit(self, fn: Callable, args: tuple, node: ast.AST | None, kwargs: tuple = ()) -> ir.Operand:
+        """Append ``fn(*args, **kwargs)``; return its result (folded if all args are constants)."""
+        folded = fold(fn, args) if not kwargs else None
         if folded is not None:
             return folded
+        if fn is operator.pow and args[1] == Const(1):  # the power rule's x ** (2 - 1)
+            return args[0]
         result = Var(self.namer.fresh(temp_hint(fn, args)), ir.TEMP)
-        self.ops.append(Op(fn, tuple(args), result, self.fixed_loc or (self.loc(node) if node else None)))
+        loc = self.fixed_loc or (self.loc(node) if node else None)
+        self.ops.append(Op(fn, tuple(args), result, loc, kwargs))
         return result
 
 
@@ -558,6 +677,8 @@ def fold(fn: Callable, args: tuple) -> Const | None:
     """Evaluate `fn` now if every argument is a constant and the result is a finite number."""
     if not args or not all(isinstance(a, Const) for a in args) or fn is ir.COPY:
         return None
+    if fn in (operator.is_, operator.is_not):
+        return Const(fn(args[0].value, args[1].value))
     if not (fn in BINARY_OPS.values() or fn in UNARY_OPS.values() or fn in COMPARE_OPS.values()):
         if (
             fn not in ALLOWED_BUILTINS

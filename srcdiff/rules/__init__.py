@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import Loc, SrcdiffError
 from ..frontend import dedent
+from ..ir import Const
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Rule:
     body: tuple  # ast.Assign statements before the return
     outputs: tuple  # one ast.expr (or None: not differentiable) per input
     loc: Loc
+    options: dict  # keyword-only parameters (``axis``, ``keepdims``) → their defaults
 
     @property
     def namespace(self) -> dict:
@@ -64,6 +66,16 @@ class Rule:
             if stmt.targets[0].id in needed:
                 needed |= names_in(stmt.value)
         return frozenset(needed & {self.answer, *self.inputs})
+
+    def bindings(self, cotangent, answer, args: list, options: dict) -> dict:
+        """The rule's parameter names → zero-argument functions giving their operands."""
+        bound = {self.cotangent: cotangent, self.answer: answer}
+        for i, name in enumerate(self.inputs):
+            bound[name] = args[i] if i < len(args) else (lambda d=self.defaults[name]: Const(d))
+        for name, default in self.options.items():
+            value = options[name] if name in options else Const(default)
+            bound[name] = lambda v=value: v
+        return bound
 
 
 def names_in(node: ast.AST) -> set:
@@ -118,7 +130,8 @@ def parse_rule(fn: Callable) -> Rule:
             Loc(file, last.lineno),
         )
     outputs = tuple(None if is_none(v) else v for v in values)
-    return Rule(fn, inputs, defaults, params[0], params[1], tuple(body), outputs, loc)
+    options = dict(fn.__kwdefaults__ or {})
+    return Rule(fn, inputs, defaults, params[0], params[1], tuple(body), outputs, loc, options)
 
 
 def is_docstring(stmt: ast.stmt) -> bool:
@@ -133,17 +146,21 @@ class RuleSet:
     """An ordered collection of rules, filled with the `defvjp` decorator."""
 
     def __init__(self):
-        self.entries: dict = {}  # primal → Rule, or None: not differentiable
+        self.entries: dict = {}  # primal → [(when, Rule or None)]; None: not differentiable
 
-    def defvjp(self, *primals: Callable) -> Callable:
-        """Register the decorated function as the VJP rule of each of `primals`."""
+    def defvjp(self, *primals: Callable, when: Callable | None = None) -> Callable:
+        """Register the decorated function as the VJP rule of each of `primals`.
+
+        `when(*arg_types)`, if given, restricts the rule to arguments of those types
+        (``np.dot`` of two matrices and of two vectors have different rules).
+        """
         if not primals:
             raise SrcdiffError("defvjp needs the function(s) the rule differentiates: @defvjp(f)")
 
         def register(rule_fn: Callable) -> Callable:
             rule = parse_rule(rule_fn)
             for primal in primals:
-                self.entries[primal] = rule
+                self.add(primal, when, rule)
             return rule_fn
 
         return register
@@ -151,7 +168,13 @@ class RuleSet:
     def defnondiff(self, *primals: Callable) -> None:
         """Declare `primals` piecewise constant: their derivative is zero everywhere."""
         for primal in primals:
-            self.entries[primal] = None
+            self.add(primal, None, None)
+
+    def add(self, primal: Callable, when, rule) -> None:
+        cases = self.entries.setdefault(primal, [])
+        if when is None:
+            cases.clear()  # an unconditional rule replaces earlier ones
+        cases.append((when, rule))
 
 
 class RuleTable:
@@ -160,22 +183,28 @@ class RuleTable:
     def __init__(self, *sets: RuleSet):
         self.sets = sets
 
-    def lookup(self, primal: Any) -> tuple[bool, Rule | None]:
-        """(known, rule): rule None with known True means a zero derivative."""
+    def lookup(self, primal: Any, arg_types: list | None = None) -> tuple[bool, Rule | None]:
+        """(known, rule): rule None with known True means a zero derivative.
+
+        With `arg_types`, only a rule whose condition holds for them is found.
+        """
         for rule_set in reversed(self.sets):
             try:
-                if primal in rule_set.entries:
-                    return True, rule_set.entries[primal]
+                cases = rule_set.entries.get(primal)
             except TypeError:  # an unhashable callable has no rule
                 return False, None
+            for when, rule in reversed(cases or []):
+                if when is None or arg_types is None or when(*arg_types):
+                    return True, rule
         return False, None
 
-    def items(self) -> dict:
-        """Every primal → rule in effect."""
+    def items(self) -> list:
+        """Every (primal, condition, rule) in effect; condition None means always."""
         merged: dict = {}
         for rule_set in self.sets:
-            merged.update(rule_set.entries)
-        return merged
+            for primal, cases in rule_set.entries.items():
+                merged[primal] = cases if any(w is None for w, _ in cases) else merged.get(primal, []) + cases
+        return [(primal, when, rule) for primal, cases in merged.items() for when, rule in cases]
 
 
 USER_RULES = RuleSet()
@@ -184,9 +213,9 @@ USER_RULES = RuleSet()
 
 def builtin_table() -> RuleTable:
     """A fresh table of the built-in rules alone."""
-    from . import operators, scalar
+    from . import arrays, operators, scalar
 
-    return RuleTable(operators.rules, scalar.rules)
+    return RuleTable(operators.rules, scalar.rules, arrays.rules)
 
 
 def default_table() -> RuleTable:

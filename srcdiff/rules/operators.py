@@ -4,6 +4,7 @@ import operator
 
 import numpy as np
 
+from .. import runtime
 from . import RuleSet
 
 rules = RuleSet()
@@ -72,6 +73,12 @@ def maximum(g, ans, x, y):
 # ---------------------------------------------------------------- not differentiable
 
 rules.defnondiff(
+    runtime.dim,
+    runtime.ndim,
+    len,
+    operator.invert,
+    operator.is_,
+    operator.is_not,
     operator.floordiv,
     np.floor_divide,
     operator.lt,

@@ -36,7 +36,6 @@ def if_in_loop_value_and_grad(x, n):
     d_x = 0.0
     for i in range(1 + (len(range(1, n, 2)) - 1) * 2, -1, -2):
         k -= 1
-        exp = exp_tape[k]
         s = s_tape[k]
         lt = s < 1.0
         d_s_3 = d_s_4
@@ -47,6 +46,7 @@ def if_in_loop_value_and_grad(x, n):
             d_mul = d_s_1
             d_x += d_mul * i
         else:
+            exp = exp_tape[k]
             d_s_2 = d_s_3
             d_exp = d_s_2 * s
             d_s += d_s_2 * exp

@@ -1,14 +1,11 @@
-"""Subscripts, keyword-only parameters, arrays: rejected today; their tests flip when support lands."""
+"""Array writes and keyword-only parameters: rejected today; their tests flip when support lands."""
 
 
-def subscript(x):
-    pair = (x, 2.0 * x)
-    return pair[1]  # ERROR-LINE
+def array_write(x):
+    y = x * 2.0
+    y[0] = 1.0  # ERROR-LINE
+    return y.sum()
 
 
 def keyword_only(x, *, scale=2.0):  # ERROR-LINE
     return x * scale
-
-
-def array_param(x, y):
-    return x * y

@@ -2,10 +2,6 @@
 
 import math
 
-import numpy as np
-
-WEIGHTS = (1.0, 2.0)
-
 square_lambda = lambda t: t * t  # ERROR-LINE
 
 _namespace: dict = {}
@@ -25,11 +21,6 @@ def recursion_mutual_b(x):
     return x + recursion_mutual_a(x - 1.0)  # ERROR-LINE: the call that closes the cycle
 
 
-def calls_len(x):
-    n = len(WEIGHTS)  # ERROR-LINE
-    return x * n
-
-
 def calls_sorted(x):
     low, high = sorted((x, 2.0 * x))  # ERROR-LINE
     return low * high
@@ -41,11 +32,6 @@ def calls_lgamma(x):
 
 def calls_gamma(x):
     y = x * math.gamma(x)  # ERROR-LINE
-    return y
-
-
-def calls_np_sum(x):
-    y = np.sum(x)  # ERROR-LINE
     return y
 
 

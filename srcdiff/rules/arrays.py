@@ -1,0 +1,122 @@
+"""Rules for NumPy's array functions: reductions, linear algebra, shapes.
+
+Elementwise operators and ufuncs need no rules of their own here: the scalar rules
+apply elementwise, and the reverse pass sums a contribution back to a broadcast
+input's shape. ``x[index]`` is not a rule either: its adjoint adds into ``d_x[index]``
+in place (`srcdiff.reverse`). Options such as ``axis`` are keyword-only parameters,
+constants when the rule is inlined, so its conditional expressions fold away.
+"""
+
+import operator
+
+import numpy as np
+
+from . import RuleSet
+
+rules = RuleSet()
+
+
+def ndims(*wanted):
+    """A rule condition: the arguments have these numbers of axes (0 for scalars)."""
+    return lambda *types: tuple(getattr(t, "ndim", 0) for t in types[: len(wanted)]) == wanted
+
+
+def spread(g, x, axis, keepdims):
+    """The adjoint `g` of a reduction of `x` over `axis`, broadcast back to `x`'s shape."""
+    if axis is None and not keepdims:
+        return np.full(np.shape(x), g)
+    if keepdims or axis is None:
+        return np.broadcast_to(g, np.shape(x))
+    return np.broadcast_to(np.expand_dims(g, axis), np.shape(x))
+
+
+# ---------------------------------------------------------------- reductions
+
+
+@rules.defvjp(np.sum)
+def sum_(g, ans, x, *, axis=None, keepdims=False):
+    return (spread(g, x, axis, keepdims),)
+
+
+@rules.defvjp(np.mean)
+def mean(g, ans, x, *, axis=None, keepdims=False):
+    count = np.size(x) if axis is None else np.shape(x)[axis]
+    return (spread(g / count, x, axis, keepdims),)
+
+
+@rules.defvjp(np.max, np.amax, np.min, np.amin, when=lambda x: getattr(x, "ndim", 0) > 0)
+def extremum(g, ans, x):
+    hits = x == ans
+    return (g * hits / np.sum(hits),)
+
+
+@rules.defvjp(np.prod, when=lambda x: getattr(x, "ndim", 0) > 0)
+def prod(g, ans, x):
+    return (g * ans / x,)
+
+
+# ---------------------------------------------------------------- linear algebra
+
+
+@rules.defvjp(np.dot, np.matmul, operator.matmul, np.inner, when=ndims(1, 1))
+def dot_vv(g, ans, x, y):
+    return (g * y, g * x)
+
+
+@rules.defvjp(np.dot, np.matmul, operator.matmul, when=ndims(2, 1))
+def dot_mv(g, ans, x, y):
+    return (np.outer(g, y), x.T @ g)
+
+
+@rules.defvjp(np.dot, np.matmul, operator.matmul, when=ndims(1, 2))
+def dot_vm(g, ans, x, y):
+    return (y @ g, np.outer(x, g))
+
+
+@rules.defvjp(np.dot, np.matmul, operator.matmul, when=ndims(2, 2))
+def dot_mm(g, ans, x, y):
+    return (g @ y.T, x.T @ g)
+
+
+@rules.defvjp(np.outer)
+def outer(g, ans, x, y):
+    return (g @ y, x @ g)
+
+
+@rules.defvjp(np.linalg.norm, when=ndims(1))
+def norm(g, ans, x):
+    return (g * x / ans,)
+
+
+# ---------------------------------------------------------------- elementwise with more than one array
+
+
+@rules.defvjp(np.where)
+def where(g, ans, c, x, y):
+    return (None, g * c, g * ~c)
+
+
+@rules.defvjp(np.clip)
+def clip(g, ans, x, lo, hi):
+    return (g * ((x >= lo) * (x <= hi)), g * (x < lo), g * (x > hi))
+
+
+# ---------------------------------------------------------------- shapes
+
+
+@rules.defvjp(np.transpose, when=lambda x: getattr(x, "ndim", 0) <= 2)
+def transpose(g, ans, x):
+    return (np.transpose(g),)
+
+
+@rules.defvjp(np.copy)
+def copy(g, ans, x):
+    return (g,)
+
+
+rules.defnondiff(np.shape, np.size, np.zeros_like, np.ones_like)
+
+
+@rules.defvjp(np.expand_dims)
+def expand_dims(g, ans, x, axis):
+    return (np.sum(g, axis=axis), None)

@@ -1,0 +1,246 @@
+"""The types srcdiff specializes on, and the typing rules of the primitives.
+
+A value is a `Scalar` (``float``, ``int``, ``bool``) or an `Array` (dtype and ndim;
+shapes are run-time values). `result_type` gives the type of a primitive's result
+from its arguments' types and its static keyword arguments (such as ``axis``).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import ir, runtime
+from .errors import SrcdiffError
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A Python/NumPy scalar: ``float``, ``int`` or ``bool``."""
+
+    kind: str
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Array:
+    """A NumPy array of `dtype` (``float64``, ``float32``, ``int64``, ``bool``) and `ndim` axes."""
+
+    dtype: str
+    ndim: int
+
+    def __str__(self) -> str:
+        return f"{self.dtype}[{', '.join(':' * self.ndim)}]"
+
+    @property
+    def kind(self) -> str:
+        return "bool" if self.dtype == "bool" else "float" if self.dtype.startswith("float") else "int"
+
+
+FLOAT, INT, BOOL = Scalar("float"), Scalar("int"), Scalar("bool")
+Type = Scalar | Array
+DTYPES = {"float64", "float32", "int64", "int32", "bool"}
+
+
+def is_float(t) -> bool:
+    """Whether values of type `t` can carry an adjoint."""
+    return t is not None and t.kind == "float"
+
+
+def type_of_value(value: Any) -> Type:
+    """The srcdiff type of a run-time argument; SrcdiffError for what we don't take."""
+    if isinstance(value, (bool, np.bool_)):
+        return BOOL
+    if isinstance(value, (int, np.integer)):
+        return INT
+    if isinstance(value, (float, np.floating)):
+        return FLOAT
+    if isinstance(value, np.ndarray):
+        if value.dtype.name not in DTYPES:
+            raise SrcdiffError(f"arrays of dtype {value.dtype} are not supported (use float64 or float32)")
+        return Array(value.dtype.name, value.ndim)
+    if isinstance(value, (list, tuple)):
+        raise SrcdiffError(f"expected a number or a NumPy array, got a {type(value).__name__} (use np.array)")
+    raise SrcdiffError(f"expected a float, int, bool or NumPy array argument, got {type(value).__name__}")
+
+
+# ---------------------------------------------------------------- elementwise
+
+
+def scalar_kind(kinds: list) -> str:
+    for kind in ("float", "int", "bool"):
+        if kind in kinds:
+            return kind
+    return "int"
+
+
+def elementwise(arg_types: list, kind: str | None = None) -> Type:
+    """The broadcast result of an elementwise op; `kind` forces the result kind (bool, float)."""
+    arrays = [t for t in arg_types if isinstance(t, Array)]
+    result_kind = kind or scalar_kind([t.kind for t in arg_types])
+    if not arrays:
+        return Scalar(result_kind)
+    if result_kind == "bool":
+        dtype = "bool"
+    elif result_kind == "float":
+        float_arrays = [a.dtype for a in arrays if a.kind == "float"]
+        dtype = "float32" if float_arrays and set(float_arrays) == {"float32"} else "float64"
+    else:
+        dtype = "int64"
+    return Array(dtype, max(a.ndim for a in arrays))
+
+
+def with_kind(t: Type, kind: str) -> Type:
+    if isinstance(t, Array):
+        return Array(
+            {"float": "float64", "int": "int64", "bool": "bool"}[kind] if t.kind != kind else t.dtype, t.ndim
+        )
+    return Scalar(kind)
+
+
+# ---------------------------------------------------------------- tables
+
+COMPARISONS = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne}
+BOOL_RESULT = COMPARISONS | {
+    operator.not_,
+    operator.and_,
+    bool,
+    math.isnan,
+    math.isinf,
+    math.isfinite,
+    np.isnan,
+    np.isinf,
+    np.isfinite,
+    np.logical_not,
+    np.logical_and,
+    np.logical_or,
+}
+INT_RESULT = {int, math.floor, math.ceil, math.trunc, len, runtime.dim, runtime.ndim}
+PROMOTING = {
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.floordiv,
+    operator.mod,
+    operator.pow,
+    operator.neg,
+    operator.pos,
+    abs,
+    min,
+    max,
+    pow,
+    np.abs,
+    np.negative,
+    np.maximum,
+    np.minimum,
+    np.fmax,
+    np.fmin,
+    np.square,
+    np.sign,
+    np.clip,
+    np.where,
+}
+REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
+
+
+def result_type(fn: Any, arg_types: list, kwargs: dict | None = None) -> Type:
+    """The type of ``fn(*args, **kwargs)``; kwargs hold static (constant) values."""
+    kwargs = kwargs or {}
+    if fn is operator.getitem:
+        return index_type(arg_types, kwargs)
+    arg_types = [t or INT for t in arg_types]
+    if fn is ir.COPY:
+        return arg_types[0]
+    if fn in REDUCTIONS:
+        return reduction_type(fn, arg_types[0], kwargs)
+    if fn in LINALG:
+        return LINALG[fn](arg_types)
+    if fn in SHAPES:
+        return SHAPES[fn](arg_types, kwargs)
+    if fn in BOOL_RESULT:
+        return elementwise(arg_types, "bool")
+    if fn in INT_RESULT or (fn is round and len(arg_types) == 1):
+        if any(isinstance(t, Array) for t in arg_types) and fn not in (len, runtime.dim, runtime.ndim):
+            raise SrcdiffError(f"{ir.qualified_name(fn)}() of an array: use np.floor or .astype")
+        return INT
+    if fn is np.where:
+        return elementwise(arg_types[1:])
+    if fn in PROMOTING:
+        return elementwise(arg_types)
+    if fn is operator.truediv or fn is float:
+        return elementwise(arg_types, "float")
+    if any(isinstance(t, Array) for t in arg_types) and getattr(fn, "__module__", None) == "math":
+        raise SrcdiffError(f"{ir.qualified_name(fn)} takes scalars; use np.{fn.__name__} on arrays")
+    return elementwise(arg_types, "float")
+
+
+def reduction_type(fn, t: Type, kwargs: dict) -> Type:
+    if not isinstance(t, Array):
+        return with_kind(t, "float") if fn is np.mean else t
+    kind = "float" if fn is np.mean else t.kind
+    axis, keepdims = kwargs.get("axis"), kwargs.get("keepdims", False)
+    if axis is None:
+        return Array(with_kind(t, kind).dtype, t.ndim) if keepdims else Scalar(kind)
+    ndim = t.ndim if keepdims else t.ndim - (len(axis) if isinstance(axis, tuple) else 1)
+    return Array(with_kind(t, kind).dtype, ndim) if ndim else Scalar(kind)
+
+
+def dot_type(arg_types: list) -> Type:
+    a, b = arg_types[:2]
+    ndim_a, ndim_b = (t.ndim if isinstance(t, Array) else 0 for t in (a, b))
+    if 0 in (ndim_a, ndim_b):
+        return elementwise([a, b])
+    ndim = ndim_a + ndim_b - 2
+    return Array(elementwise([a, b]).dtype, ndim) if ndim else Scalar(elementwise([a, b]).kind)
+
+
+LINALG = {
+    np.dot: dot_type,
+    np.matmul: dot_type,
+    operator.matmul: dot_type,
+    np.inner: dot_type,
+    np.outer: lambda ts: Array(elementwise(ts).dtype, 2),
+    np.linalg.norm: lambda ts: FLOAT,
+}
+
+
+def index_type(arg_types: list, kwargs: dict) -> Type:
+    """``x[index]``: `kwargs["pattern"]` says what each index entry is ("value", "slice", "none")."""
+    t, operands = arg_types[0], iter(arg_types[1:])
+    if not isinstance(t, Array):
+        raise SrcdiffError(f"cannot index a {t}")
+    pattern = kwargs.get("pattern") or ("value",) * (len(arg_types) - 1)
+    ndim, used = t.ndim, 0
+    for kind in pattern:
+        if kind == "none":
+            ndim += 1
+            continue
+        used += 1
+        entry = next(operands)
+        if kind == "slice":
+            next(operands), next(operands)
+        elif isinstance(entry, Array):
+            if entry.ndim != 1 or entry.kind != "int":
+                raise SrcdiffError("only 1-d integer arrays index arrays (no boolean masks yet)")
+        elif entry is not None and entry.kind != "int" and entry.kind != "bool":
+            raise SrcdiffError(f"array indices must be integers, not {entry}")
+        else:
+            ndim -= 1
+    if used > t.ndim:
+        raise SrcdiffError(f"too many indices ({used}) for a {t.ndim}-d array")
+    return Array(t.dtype, ndim) if ndim else Scalar(t.kind)
+
+
+SHAPES = {
+    operator.getitem: index_type,
+    np.transpose: lambda ts, kw: ts[0],
+    np.copy: lambda ts, kw: ts[0],
+    np.size: lambda ts, kw: INT,
+    np.expand_dims: lambda ts, kw: Array(ts[0].dtype, ts[0].ndim + 1),
+}
