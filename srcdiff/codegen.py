@@ -18,9 +18,12 @@ import operator
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import __version__, ir, runtime
 from .ir import Op, Var
 from .reverse import Adjoint
+from .types import Array
 
 
 @dataclass(frozen=True)
@@ -380,6 +383,8 @@ class Printer:
             return ast.Attribute(args[0], "ndim", ast.Load())
         if fn is runtime.dim:  # x.shape[k]
             return ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), args[1], ast.Load())
+        if fn in (abs, np.inner) and any(isinstance(self.types.get(a), Array) for a in op.args):
+            fn = np.abs if fn is abs else np.dot  # numba: no abs() or np.inner on arrays (1-d inner is dot)
         if fn is float and str(self.types.get(op.args[0])) == "bool":  # numba has no float(bool)
             return ast.BinOp(ast.Constant(1.0), ast.Mult(), args[0])
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]

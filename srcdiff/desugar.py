@@ -272,11 +272,14 @@ def may_exit_block(stmts: list) -> bool:
 
 
 def always_exits(stmts: list) -> bool:
+    """Whether control never falls off the end of `stmts` (an exit, or ``while True`` without break)."""
     if not stmts:
         return False
     last = stmts[-1]
     if isinstance(last, EXITS):
         return True
+    if isinstance(last, ast.While) and isinstance(last.test, ast.Constant) and last.test.value is True:
+        return not any(contains(s, ast.Break) for s in last.body)
     return isinstance(last, ast.If) and always_exits(last.body) and always_exits(last.orelse)
 
 

@@ -11,7 +11,8 @@ import builtins
 import keyword
 import re
 
-RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"math", "np", "numpy"}
+RUNTIME_HELPERS = {"push", "push_array", "sum_to", "add_at", "dim", "ndim"}  # srcdiff.runtime
+RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"math", "np", "numpy"} | RUNTIME_HELPERS
 
 
 class Namer:

@@ -23,6 +23,7 @@ import numpy as np
 from . import ir, runtime
 from .infer import BOOL, INT
 from .ir import Const, Op, Symbol, Var
+from .types import Array
 
 RECORD_MODES = ("needed", "all")
 
@@ -219,7 +220,9 @@ class Recorder:
             if loop is None or value not in self.stored(loop):
                 continue
             tape, k = self.tape(value), self.counter(loop)
-            if self.exact(loop):
+            if isinstance(self.types.get(value), Array):
+                ops.append(Op(runtime.push_array, (tape, k, value), Var(tape.name, ir.TAPE)))
+            elif self.exact(loop):
                 ops.append(Op(operator.setitem, (tape, k, value), None))
             else:
                 ops.append(Op(runtime.push, (tape, k, value), Var(tape.name, ir.TAPE)))
@@ -230,6 +233,18 @@ class Recorder:
         computed just before it (where its bounds are defined)."""
         return isinstance(loop, ir.For) and self.top[loop] is loop
 
+    def allocation(self, value: Var, size) -> Op:
+        """``tape = np.empty(size, dtype)``; an array value's tape starts empty, one axis more."""
+        value_type = self.types.get(value)
+        if isinstance(value_type, Array):
+            shape = Symbol("(" + ", ".join(["0"] * (value_type.ndim + 1)) + ")")
+            return Op(
+                np.empty, (shape, Symbol(f"np.{value_type.dtype}")), Var(self.tape(value).name, ir.TAPE)
+            )
+        dtype = DTYPES.get(value_type)
+        args = (size, Symbol(dtype)) if dtype else (size,)
+        return Op(np.empty, args, Var(self.tape(value).name, ir.TAPE))
+
     def allocations(self, top_stmt) -> list:
         """Counters and tapes of the loops inside top-level statement `top_stmt`, made before it."""
         ops = []
@@ -238,13 +253,12 @@ class Recorder:
                 continue
             ops.append(Op(ir.COPY, (Const(0),), Var(k.name, ir.TAPE)))
             size = Const(16)
-            if self.exact(loop):
+            scalar_tapes = any(not isinstance(self.types.get(v), Array) for v in self.stored(loop))
+            if self.exact(loop) and scalar_tapes:
                 iterations = Var(self.namer.fresh("range"), ir.TEMP)
                 size = Var(self.namer.fresh("n_trips"), ir.TEMP)
                 ops.append(Op(range, (loop.start, loop.stop, loop.step), iterations))
                 ops.append(Op(len, (iterations,), size))
             for value in sorted(self.stored(loop), key=lambda v: v.name):
-                dtype = DTYPES.get(self.types.get(value))
-                args = (size, Symbol(dtype)) if dtype else (size,)
-                ops.append(Op(np.empty, args, Var(self.tape(value).name, ir.TAPE)))
+                ops.append(self.allocation(value, size))
         return ops

@@ -18,6 +18,18 @@ def add_at(target, index, value):
     target[index] += value
 
 
+def push_array(tape, k, value):
+    """``tape[k] = value`` for an array value: `tape` has one more axis, and grows (and takes
+    the value's shape) when it is full or empty."""
+    if k >= tape.shape[0] or tape.shape[1:] != value.shape:
+        grown = np.empty((max(2 * tape.shape[0], 16),) + value.shape, value.dtype)
+        if tape.shape[1:] == value.shape:
+            grown[: tape.shape[0]] = tape
+        tape = grown
+    tape[k] = value
+    return tape
+
+
 def push(tape, k, value):
     """``tape[k] = value``, doubling `tape` first if it is full; returns the tape to use next."""
     if k >= tape.shape[0]:

@@ -448,7 +448,7 @@ class Builder:
                 ]
                 continue
             value = self.expr(entry)
-            if isinstance(value, Static) and value.value is None:
+            if (isinstance(value, Static) and value.value is None) or value == Const(None):
                 pattern.append("none")
             else:
                 pattern.append("value")

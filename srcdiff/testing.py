@@ -16,13 +16,30 @@ from .api import grad as make_grad
 from .errors import SrcdiffError
 
 
+def is_differentiable_argument(a) -> bool:
+    return isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f")
+
+
+def random_direction(args: Sequence, wrt: Sequence[int], seed: int) -> list:
+    """One direction per `wrt` argument: a Python float, or an array of its shape."""
+    rng = np.random.default_rng(seed)
+    return [
+        float(rng.standard_normal())
+        if not isinstance(args[i], np.ndarray)
+        else rng.standard_normal(args[i].shape)
+        for i in wrt
+    ]
+
+
 def numerical_directional_derivative(f: Callable, args: Sequence, wrt: Sequence[int], direction, h: float):
     """Central difference of `f` at `args` along `direction` (one entry per `wrt` index)."""
 
     def shifted(sign: float) -> list:
         moved = list(args)
-        for i, v in zip(wrt, direction.tolist()):
+        for i, v in zip(wrt, direction):
             moved[i] = args[i] + sign * h * v
+            if isinstance(args[i], np.ndarray):
+                moved[i] = moved[i].astype(args[i].dtype)
         return moved
 
     return (f(*shifted(1.0)) - f(*shifted(-1.0))) / (2.0 * h)
@@ -43,21 +60,26 @@ def check_grads(
 ) -> None:
     """Raise AssertionError unless srcdiff's gradient of `f` matches central differences.
 
-    `wrt` defaults to every float argument. The check is a dot product with a
-    random direction, seeded so that failures reproduce.
+    `wrt` defaults to every float argument (Python floats and float arrays). The
+    check is a dot product with a random direction, seeded so that failures reproduce.
     """
     if wrt is None:
-        wrt = [i for i, a in enumerate(args) if isinstance(a, float)]
+        wrt = [i for i, a in enumerate(args) if is_differentiable_argument(a)]
     wrt = [wrt] if isinstance(wrt, int) else list(wrt)
     if not wrt:
         raise SrcdiffError("check_grads: no float argument to differentiate")
-    direction = np.random.default_rng(seed).standard_normal(len(wrt))
+    direction = random_direction(args, wrt, seed)
     grads = make_grad(f, wrt=tuple(wrt), backend=backend, rules=rules, record=record)(*args)
-    analytic = float(np.dot(np.asarray(grads, dtype=float), direction))
+    for i, g in zip(wrt, grads):
+        if np.shape(g) != np.shape(args[i]):
+            raise AssertionError(
+                f"gradient for argument {i} has shape {np.shape(g)}, not {np.shape(args[i])}"
+            )
+    analytic = float(sum(np.sum(np.asarray(g) * v) for g, v in zip(grads, direction)))
     numeric = numerical_directional_derivative(f, args, wrt, direction, h)
     scale = max(abs(analytic), abs(numeric), 1.0)
     if not abs(analytic - numeric) <= atol + rtol * scale:
         raise AssertionError(
-            f"gradient of {getattr(f, '__name__', f)} at {tuple(args)} disagrees with central differences: "
-            f"<grad, v> = {analytic!r}, finite difference = {numeric!r} (v = {direction.tolist()})"
+            f"gradient of {getattr(f, '__name__', f)} disagrees with central differences: "
+            f"<grad, v> = {analytic!r}, finite difference = {numeric!r} (seed {seed})"
         )

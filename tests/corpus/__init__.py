@@ -1,6 +1,6 @@
 """A corpus of functions to differentiate, each with the inputs to check it at.
 
-Each corpus module (``scalar.py`` now; ``control_flow.py`` and ``arrays.py`` later)
+Each corpus module (``scalar.py``, ``control_flow.py``; ``arrays.py`` later)
 defines plain functions in a real ``.py`` file (srcdiff reads their source) and
 registers them with the `case` decorator::
 
@@ -32,6 +32,7 @@ import numpy as np
 
 BACKENDS = ("python", "numba")
 CHECKS = ("check_grads", "value_and_grad")  # what tests do with a case
+RECORDS = ("needed", "all")  # srcdiff's record modes: every case is checked in both
 
 
 def is_differentiable_arg(value: Any) -> bool:
@@ -56,10 +57,15 @@ class Case:
     label: str = ""  # tells apart several cases of the same function
     group: str = ""  # the corpus module the case comes from ("scalar", ...)
     # A known srcdiff bug: the checks named in `bug_checks` are marked
-    # xfail(strict=True) with this reason on the backends in `bug_backends`.
+    # xfail(strict=True) with this reason on the backends in `bug_backends`, in the
+    # record modes in `bug_records`. On the backends in `bug_skip` the bug can hang or
+    # crash the test process (or pass by reading memory it does not own), so there the
+    # checks are marked xfail without being run.
     bug: str = ""
     bug_backends: tuple[str, ...] = BACKENDS
     bug_checks: tuple[str, ...] = CHECKS
+    bug_records: tuple[str, ...] = RECORDS
+    bug_skip: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -81,9 +87,14 @@ class Case:
         """The arguments, with mutable ones (arrays) copied."""
         return tuple(copy.deepcopy(a) if isinstance(a, np.ndarray) else a for a in self.args)
 
-    def bug_on(self, backend: str, check: str) -> str | None:
-        """The known-bug reason if `check` of this case is expected to fail on `backend`."""
-        if self.bug and backend in self.bug_backends and check in self.bug_checks:
+    def bug_on(self, backend: str, check: str, record: str = "needed") -> str | None:
+        """The known-bug reason if `check` of this case is expected to fail on `backend` in `record` mode."""
+        if (
+            self.bug
+            and backend in self.bug_backends
+            and check in self.bug_checks
+            and record in self.bug_records
+        ):
             return self.bug
         return None
 

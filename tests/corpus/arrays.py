@@ -1,0 +1,318 @@
+"""Array functions: vectorized NumPy and the explicit-loop style numba users write.
+
+Inputs are seeded random arrays of small shapes, away from kinks (maxima are
+unique, logs and square roots see positive values).
+"""
+
+import math
+
+import numpy as np
+
+from . import case
+
+rng = np.random.default_rng(20261123)
+
+
+def vec(*shape, low=-1.0, high=1.0):
+    return rng.uniform(low, high, shape)
+
+
+def pos(*shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+A34, V4, V3, W3, M32 = vec(3, 4), vec(4), vec(3), vec(3), vec(3, 2)
+LABELS = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+X63 = vec(6, 3)
+
+# ============================================================== elementwise and broadcasting
+
+
+@case(vec(5))
+def sum_of_sin(x):
+    return np.sum(np.sin(x) * x)
+
+
+@case(vec(4), 1.5)
+@case(vec(3, 4), vec(4), label="row_broadcast")
+@case(vec(3, 4), vec(3, 1), label="column_broadcast")
+@case(vec(1, 4), vec(3, 1), label="outer_broadcast")
+def product_plus(x, y):
+    return np.sum(x * y + 2.0 * x)
+
+
+@case(pos(5))
+def ufunc_chain(x):
+    return np.sum(np.exp(-x) * np.log(x) + np.sqrt(x) - np.tanh(x) / (1.0 + np.square(x)))
+
+
+@case(vec(2, 3), vec(3))
+def subtract_divide(x, y):
+    return np.sum((x - y) ** 2 / (1.0 + y * y))
+
+
+@case(vec(6))
+def arctan_sinh_cosh(x):
+    return np.sum(np.arctan(x) + np.sinh(x) * np.cosh(x) + np.log1p(x * x) + np.expm1(x))
+
+
+@case(vec(5), vec(5))
+def maximum_minimum(x, y):
+    return np.sum(np.maximum(x, y) * 2.0 + np.minimum(x, 0.3 * y))
+
+
+@case(vec(6))
+def where_clip(x):
+    return np.sum(np.where(x > 0.0, x * x, -x) + np.clip(x, -0.5, 0.5))
+
+
+@case(vec(5), 0.7)
+def scalar_times_array(x, s):
+    return np.sum(s * x) * s + np.sum(x / s)
+
+
+@case(pos(4))
+def power_of_array(x):
+    return np.sum(x**2.5 + 3.0**x)
+
+
+@case(vec(5))
+def abs_and_sign(x):
+    return np.sum(np.abs(x) * np.sign(x) + abs(x))
+
+
+# ============================================================== reductions
+
+
+@case(vec(3, 4))
+def sum_over_axes(x):
+    return np.sum(np.sum(x, axis=0) ** 2) + np.sum(np.sum(x, axis=1) ** 3)
+
+
+@case(vec(3, 4))
+def mean_over_axes(x):
+    return np.mean(x) + np.sum(np.mean(x, axis=0) ** 2) + np.mean(x, axis=1)[0]
+
+
+@case(vec(3, 4))
+def keepdims_center(x):
+    return np.sum((x - np.mean(x, axis=1, keepdims=True)) ** 2)
+
+
+@case(vec(3, 4))
+def method_forms(x):
+    return x.sum() + (x * x).mean() + x.sum(axis=0).sum() * 0.5
+
+
+@case(vec(7))
+def max_and_min(x):
+    return np.max(x) * 2.0 - np.min(x) + x.max()
+
+
+@case(pos(5))
+def product(x):
+    return np.prod(x)
+
+
+@case(vec(6))
+def logsumexp_vectorized(x):
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+@case(vec(6))
+def softmax_cross_entropy(x):
+    e = np.exp(x - np.max(x))
+    p = e / np.sum(e)
+    return -np.log(p[2])
+
+
+@case(vec(5))
+def norm_of_vector(x):
+    return np.linalg.norm(x) + np.linalg.norm(2.0 * x + 1.0)
+
+
+@case(vec(4))
+def variance(x):
+    mu = np.mean(x)
+    return np.mean((x - mu) ** 2)
+
+
+# ============================================================== linear algebra
+
+
+@case(A34, V4)
+def matrix_vector(A, v):
+    return np.sum((A @ v) ** 2)
+
+
+@case(V3, A34)
+def vector_matrix(v, A):
+    return np.sum(np.sin(v @ A))
+
+
+@case(A34, vec(4, 2))
+def matrix_matrix(A, B):
+    return np.sum(np.tanh(A @ B))
+
+
+@case(V4, vec(4))
+def dot_inner(x, y):
+    return np.dot(x, y) + np.inner(x, x) + x @ y
+
+
+@case(V3, vec(2))
+def outer_product(x, y):
+    return np.sum(np.outer(x, y) ** 2)
+
+
+@case(A34)
+def transpose_forms(A):
+    return np.sum(A.T @ A) + np.sum(np.transpose(A)[0] ** 2)
+
+
+@case(A34, V4, V3)
+def affine_layer(W, x, b):
+    return np.sum(np.tanh(W @ x + b))
+
+
+@case(vec(3), X63, LABELS)
+def logistic_loss(w, X, y):
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+
+
+@case(vec(4, 3), vec(4), vec(4), vec(3, 2))
+def two_layer_mlp(W1, b1, W2, X):
+    h = np.tanh(W1 @ X[:, 0] + b1)
+    return np.sum(h * W2) ** 2
+
+
+# ============================================================== indexing
+
+
+@case(vec(5))
+def element_reads(x):
+    return x[0] * x[1] + x[-1] ** 2 - x[2] * x[0]
+
+
+@case(vec(3, 4))
+def two_index_reads(x):
+    return x[0, 1] * x[2, 3] + x[1][2] - x[-1, -1]
+
+
+@case(vec(8))
+def slice_reads(x):
+    return np.sum(x[1:-1] * x[:-2]) + np.sum(x[::2]) + np.sum(x[5:1:-1] ** 2)
+
+
+@case(vec(3, 4))
+def row_and_column_slices(x):
+    return np.sum(x[1] * x[:, 2][0]) + np.sum(x[1:, ::2] ** 2) + np.sum(x[0, 1:3])
+
+
+@case(vec(4))
+def new_axis_broadcast(x):
+    return np.sum(x[:, None] * x[None, :]) + np.sum(x[np.newaxis] ** 2)
+
+
+@case(vec(3, 4))
+def shape_reads(x):
+    n, m = x.shape
+    return np.sum(x) * n / m + x.shape[0] * x[0, 0] + len(x) * x[1, 1]
+
+
+# ============================================================== explicit loops over arrays
+
+
+@case(vec(8), 8)
+def rosenbrock_loop(x, n):
+    s = 0.0
+    for i in range(n - 1):
+        s = s + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+@case(vec(6), vec(6))
+def dot_loop(x, y):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * y[i]
+    return s
+
+
+@case(vec(3, 4))
+def nested_loop_matrix(A):
+    s = 0.0
+    n, m = A.shape
+    for i in range(n):
+        for j in range(m):
+            s += math.sin(A[i, j]) * (i + 1) - A[i, j] * A[i, j] * j
+    return s
+
+
+@case(vec(7))
+def logsumexp_loop(x):
+    m = x[0]
+    for i in range(1, x.shape[0]):
+        if x[i] > m:
+            m = x[i]
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += math.exp(x[i] - m)
+    return m + math.log(s)
+
+
+@case(vec(6), 0.4)
+def horner_loop(coeffs, t):
+    s = 0.0
+    for i in range(coeffs.shape[0] - 1, -1, -1):
+        s = s * t + coeffs[i]
+    return s
+
+
+@case(vec(6))
+def running_max_loop(x):
+    best = x[0]
+    total = 0.0
+    for i in range(len(x)):
+        best = max(best, x[i])
+        total += best * x[i]
+    return total
+
+
+@case(vec(5), 1.3)
+def while_over_array(x, scale):
+    i = 0
+    s = 0.0
+    while i < x.shape[0] and s < 50.0:
+        s += scale * x[i] * x[i] + 1.0
+        i += 1
+    return s
+
+
+@case(vec(4, 3), vec(3))
+def loop_over_rows(A, w):
+    s = 0.0
+    for i in range(A.shape[0]):
+        z = np.dot(A[i], w)
+        s += np.log1p(math.exp(-z))
+    return s
+
+
+@case(vec(6))
+def early_return_in_array_loop(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+        if s > 100.0:
+            return s
+    return s * 0.5
+
+
+@case(vec(5), vec(5))
+def vector_ops_inside_loop(x, y):
+    v = x
+    for _ in range(3):
+        v = np.tanh(v * y + 0.1)
+    return np.sum(v)
