@@ -369,6 +369,8 @@ class Printer:
         args = [self.operand(a) for a in op.args]
         if fn is ir.COPY:
             return args[0]
+        if fn is np.matmul:  # numba compiles the operator, not the function
+            fn = operator.matmul
         if fn in ir.BINARY_SYMBOLS:
             return ast.BinOp(args[0], BINARY_NODES[fn](), args[1])
         if fn in ir.COMPARE_SYMBOLS:
