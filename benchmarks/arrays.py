@@ -10,7 +10,6 @@ Workloads: Rosenbrock as an explicit loop over 10^4 elements; logistic-regressio
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numba
@@ -19,16 +18,7 @@ import numpy as np
 import srcdiff
 
 from . import workloads_arrays as w
-
-
-def median_time(fn, args, repeats: int) -> float:
-    fn(*args)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from .timing import call_times
 
 
 def workloads(rng) -> list:
@@ -59,7 +49,7 @@ def main() -> None:
         gradient = srcdiff.grad(fn, wrt=wrt)
         gradient(*inputs)
         first = time.perf_counter() - t
-        tp, tg = median_time(primal, inputs, args.repeats), median_time(gradient, inputs, args.repeats)
+        tp, tg = call_times(primal, inputs, args.repeats)[0], call_times(gradient, inputs, args.repeats)[0]
         print(f"{name:38}{1e3 * tp:>9.3f}ms{1e3 * tg:>9.3f}ms{tg / tp:>8.2f}{first:>11.2f}s")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import math
 import re
-import statistics
 import time
 
 import numba
@@ -22,6 +21,7 @@ import numpy as np
 
 import srcdiff
 
+from .timing import call_times
 from .workloads_scalar import recurrence
 
 
@@ -43,17 +43,6 @@ def hand_written_adjoint(a, b, x0, n):
         d_b -= d_x * dt * xi * xi
         d_x = d_x * (1.0 + dt * (a * math.cos(xi) - 2.0 * b * xi))
     return value, (d_a, d_b)
-
-
-def best_of(fn, args, repeats: int) -> tuple[float, float]:
-    """(median, min) seconds per call over `repeats` calls after one warm-up."""
-    fn(*args)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), min(times)
 
 
 def stored_bytes_per_iteration(source: str) -> int:
@@ -83,7 +72,7 @@ def main() -> None:
         ("srcdiff gradient", gradient),
         ("hand-written adjoint", hand_written_adjoint),
     ]
-    results = {name: best_of(fn, inputs, args.repeats) for name, fn in rows}
+    results = {name: call_times(fn, inputs, args.repeats) for name, fn in rows}
     base = results["numba primal"][0]
     print(f"scalar recurrence, {args.steps} steps, gradient w.r.t. (a, b)")
     print(f"{'':24}{'median':>12}{'min':>12}{'/ primal':>10}")

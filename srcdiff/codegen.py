@@ -109,7 +109,7 @@ class Externals:
     """Names for the non-library functions the generated code calls."""
 
     def __init__(self, params: tuple, *blocks: ir.Block):
-        ops = [op for block in blocks for op in all_ops(block)]
+        ops = [op for block in blocks for op in ir.ops_in(block)]
         taken = {p.name for p in params} | {op.result.name for op in ops if op.result is not None}
         self.functions: dict = {}
         self.names: dict = {}
@@ -121,15 +121,6 @@ class Externals:
                 taken.add(name)
                 self.names[op.fn] = name
                 self.functions[name] = op.fn
-
-
-def all_ops(block: ir.Block):
-    """Every `Op` in `block` and its nested regions."""
-    for stmt in block.ops:
-        if isinstance(stmt, Op):
-            yield stmt
-        for region in ir.regions(stmt):
-            yield from all_ops(region)
 
 
 def is_external(fn) -> bool:
@@ -154,7 +145,7 @@ def coalesce(forward: ir.Block) -> dict:
     if nothing reads ``x_1`` after ``x_2`` is computed: ``x_1 = x_1 * 2``.
     """
     names: dict = {}
-    for stmt in all_statements(forward):
+    for stmt in ir.walk(forward):
         if not isinstance(stmt, (ir.For, ir.While)):
             continue
         body = stmt.body
@@ -167,13 +158,6 @@ def coalesce(forward: ir.Block) -> dict:
             if arg not in reads_of(later) and arg not in others:
                 names[value] = arg.name
     return names
-
-
-def all_statements(block: ir.Block):
-    for stmt in block.ops:
-        yield stmt
-        for region in ir.regions(stmt):
-            yield from all_statements(region)
 
 
 def reads_of(stmts: list) -> set:
@@ -206,7 +190,7 @@ def inlinable(blocks: tuple, visible: frozenset, names: dict) -> set:
     """
     uses: Counter = Counter()
     for block in blocks:
-        for stmt in all_statements(block):
+        for stmt in ir.walk(block):
             uses.update(a for a in ir.operands(stmt) if isinstance(a, Var))
             for region in ir.regions(stmt):
                 uses.update(y for y in region.yields if isinstance(y, Var))

@@ -9,17 +9,9 @@ for this solver: a set of start values, an edge filter, and a direction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from . import ir
-
-
-def walk(block: ir.Block) -> Iterator:
-    """Every statement of `block` and of the regions nested in it, in program order."""
-    for stmt in block.ops:
-        yield stmt
-        for region in ir.regions(stmt):
-            yield from walk(region)
 
 
 def value_edges(func: ir.Function, keep: Callable[[ir.Op, int], bool]) -> list:
@@ -30,7 +22,7 @@ def value_edges(func: ir.Function, keep: Callable[[ir.Op, int], bool]) -> list:
     its block argument, and that into the loop's result.
     """
     edges = []
-    for stmt in walk(func.body):
+    for stmt in ir.walk(func.body):
         if isinstance(stmt, ir.Op):
             edges += [(a, stmt.result) for i, a in enumerate(stmt.args) if keep(stmt, i)]
         elif isinstance(stmt, ir.If):
@@ -70,7 +62,7 @@ def live_values(func: ir.Function) -> set:
     live = {y for y in func.body.yields if isinstance(y, ir.Var)}
     while True:
         before = len(live)
-        for stmt in walk(func.body):
+        for stmt in ir.walk(func.body):
             mark_live(stmt, live)
         if len(live) == before:
             return live

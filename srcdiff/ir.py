@@ -159,6 +159,19 @@ def regions(stmt) -> tuple:
     return ()
 
 
+def walk(block: Block):
+    """Every statement of `block` and of the regions nested in it, in program order."""
+    for stmt in block.ops:
+        yield stmt
+        for region in regions(stmt):
+            yield from walk(region)
+
+
+def ops_in(block: Block):
+    """Every `Op` of `block` and of the regions nested in it, in program order."""
+    return (stmt for stmt in walk(block) if isinstance(stmt, Op))
+
+
 def defined_by(stmt) -> tuple:
     """The values a statement defines in the enclosing block."""
     return (stmt.result,) if isinstance(stmt, Op) else stmt.results

@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from . import activity, codegen, dataflow, frontend, infer, ir, reverse, ssa
+from . import activity, codegen, frontend, infer, ir, reverse, ssa
 from .errors import SrcdiffError
 from .naming import Namer
 
@@ -100,7 +100,7 @@ def run(
 
 def format_activity(func: ir.Function, acts: activity.Activity) -> str:
     values = [*func.params]
-    for stmt in dataflow.walk(func.body):
+    for stmt in ir.walk(func.body):
         values += [*ir.defined_by(stmt), *(a for r in ir.regions(stmt) for a in r.args)]
     return "active: " + ", ".join(v.name for v in values if v in acts.active)
 

@@ -74,7 +74,7 @@ class Reverser:
         self.has: set = set()  # primal values whose adjoint variable holds a value here
         self.ops: list = []
         self.index_vars: dict = {}  # for loop → its index in the reverse loop
-        self.producers = {op.result: op for op in all_ops(typed.func.body)}  # primal value → its op
+        self.producers = {op.result: op for op in ir.ops_in(typed.func.body)}  # primal value → its op
 
     # ------------------------------------------------------------ adjoints
 
@@ -341,14 +341,6 @@ def receivers(block: ir.Block, rev: Reverser) -> set:
         else:
             values |= vars_of(stmt.inits + stmt.body.yields) | receivers(stmt.body, rev)
     return {v for v in values if v in rev.activity}
-
-
-def all_ops(block: ir.Block):
-    for stmt in block.ops:
-        if isinstance(stmt, Op):
-            yield stmt
-        for region in ir.regions(stmt):
-            yield from all_ops(region)
 
 
 def vars_of(operands) -> set:
