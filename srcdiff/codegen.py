@@ -373,7 +373,10 @@ class Printer:
             fn = np.abs if fn is abs else np.dot  # numba: no abs() or np.inner on arrays (1-d inner is dot)
         if fn is float and str(self.types.get(op.args[0])) == "bool":  # numba has no float(bool)
             return ast.BinOp(ast.Constant(1.0), ast.Mult(), args[0])
-        keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
+        options = dict(op.kwargs)
+        if "packed" in options:  # np.zeros((n, m)), np.array([a, b])
+            args = repack(args, options.pop("packed").value, list if fn is np.array else tuple)
+        keywords = [ast.keyword(k, self.operand(v)) for k, v in options.items()]
         return self.call_expr(fn, args, keywords)
 
     def call_expr(self, fn, args: list, keywords: list = ()) -> ast.expr:
@@ -382,6 +385,21 @@ class Printer:
                 args = args[1:2] if is_constant(args[0], 0) else args[:2]
         name = self.externals.names.get(fn) or ir.qualified_name(fn)
         return ast.Call(dotted(name), args, list(keywords))
+
+
+def repack(args: list, packed: tuple, kind) -> list:
+    """Put the items of each tuple argument (start, length) back into one tuple or list."""
+    starts = dict(packed)
+    out, i = [], 0
+    while i < len(args):
+        if i in starts:
+            items = args[i : i + starts[i]]
+            out.append(ast.List(items, ast.Load()) if kind is list else ast.Tuple(items, ast.Load()))
+            i += starts[i]
+        else:
+            out.append(args[i])
+            i += 1
+    return out
 
 
 def pattern_of(op: Op) -> tuple:

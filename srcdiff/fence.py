@@ -38,7 +38,6 @@ REJECTED = {
     ast.ImportFrom: "import inside a function",
     ast.Starred: "star-unpacking (*args)",
     ast.NamedExpr: "the walrus operator (:=)",
-    ast.List: "a list",
 }
 if hasattr(ast, "Match"):
     REJECTED[ast.Match] = "a match statement"

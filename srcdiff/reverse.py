@@ -175,6 +175,14 @@ class Reverser:
             index = tuple(self.read(a) for a in op.args[1:])
             self.add_at(op.args[0], index, op.kwargs, g, op.loc)
             return
+        if op.fn is np.array:  # a = np.array([s0, s1, ...]): d_si += d_a[i]
+            for i in wanted:
+                self.add(op.args[i], self.emit(operator.getitem, g, Const(i)), op.loc)
+            return
+        if op.fn is np.full:  # np.full(shape, fill): the fill value is the last argument
+            if len(op.args) - 1 in wanted:
+                self.add(op.args[-1], self.emit(np.sum, g), op.loc)
+            return
         if op.fn is ir.COPY:
             contributions = {0: g}
         else:
@@ -212,7 +220,7 @@ class Reverser:
     def array_operands(self, result: Var) -> int:
         """How many arrays an elementwise op combines (0 for ops that are not elementwise)."""
         op = self.producers.get(result)
-        if op is None or op.fn in NOT_ELEMENTWISE or len(op.args) < 2:
+        if op is None or not is_elementwise(op.fn) or len(op.args) < 2:
             return 0
         return sum(isinstance(self.typed.types.get(a), Array) for a in op.args if isinstance(a, Var))
 
@@ -296,9 +304,13 @@ class Reverser:
         return result
 
 
-NOT_ELEMENTWISE = frozenset(
-    [np.dot, np.matmul, operator.matmul, np.inner, np.outer, operator.getitem, np.expand_dims, np.sum]
-)
+def is_elementwise(fn) -> bool:
+    """Operators and ufuncs broadcast their operands against each other."""
+    operator_ = fn in ir.BINARY_SYMBOLS and fn is not operator.matmul
+    return operator_ or isinstance(fn, np.ufunc) or fn in ELEMENTWISE
+
+
+ELEMENTWISE = frozenset([min, max, pow, np.where, np.clip])
 
 VIEWS = frozenset(
     [

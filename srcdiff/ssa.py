@@ -41,7 +41,11 @@ UNARY_OPS = {
     ast.Not: operator.not_,
     ast.Invert: operator.invert,
 }
+# NumPy functions that take a tuple (a shape, or the items of a new array) as an argument.
+PACKING = {np.zeros, np.ones, np.empty, np.full, np.reshape, np.array}
 ARRAY_METHODS = {
+    "reshape": np.reshape,
+    "ravel": np.ravel,
     "sum": np.sum,
     "mean": np.mean,
     "max": np.max,
@@ -486,6 +490,9 @@ class Builder:
     def expr_Call(self, node: ast.Call) -> Any:
         callee = self.expr(node.func)
         if isinstance(callee, Method):
+            if callee.name == "reshape" and len(node.args) > 1:  # x.reshape(3, 2)
+                shape = ast.copy_location(ast.Tuple(node.args, ast.Load()), node)
+                node = ast.Call(node.func, [shape], node.keywords)
             callee, method_self = Static(ARRAY_METHODS[callee.name]), [callee.obj]
         elif not isinstance(callee, Static):
             raise unsupported("calling a computed value", self.loc(node))
@@ -514,8 +521,14 @@ class Builder:
             )
         if kwargs and not is_library_function(fn):
             raise unsupported(f"keyword arguments to {name}", self.loc(node), "pass them by position")
-        if any(isinstance(a, tuple) for a in [*args, *kwargs.values()]):
-            raise unsupported(f"passing a tuple to {name}", self.loc(node))
+        if fn is len and isinstance(args[0], tuple):
+            return Const(len(args[0]))
+        if any(isinstance(a, tuple) for a in kwargs.values()):
+            raise unsupported(f"passing a tuple by keyword to {name}", self.loc(node))
+        if any(isinstance(a, tuple) for a in args):
+            if fn not in PACKING or kwargs:
+                raise unsupported(f"passing a tuple or list to {name}", self.loc(node))
+            return self.packed_call(fn, args, node)
         if fn is len:
             return self.emit(runtime.dim, (args[0], Const(0)), node)
         self.check_arity(fn, args, name, node)
@@ -530,6 +543,24 @@ class Builder:
                 result = self.emit(fn, (result, a), node)
             return result
         return self.emit(fn, tuple(args), node)
+
+    def packed_call(self, fn: Callable, args: list, node: ast.Call) -> ir.Operand:
+        """``np.zeros((n, m))``, ``np.reshape(x, (3, 2))``, ``np.array([a, b])``: a tuple argument's
+        items become operands; the ``packed`` option says where each tuple starts and how long it is."""
+        flat, packed = [], []
+        for a in args:
+            if isinstance(a, tuple):
+                if any(isinstance(item, tuple) for item in a):
+                    raise unsupported("nested tuples or lists", self.loc(node))
+                packed.append((len(flat), len(a)))
+                flat += a
+            else:
+                flat.append(a)
+        return self.emit(fn, tuple(flat), node, (("packed", Const(tuple(packed))),))
+
+    def expr_List(self, node: ast.List) -> tuple:
+        """A list literal, as an argument of `np.array` or a shape: its items, like a tuple."""
+        return tuple(self.value(e) for e in node.elts)
 
     def reduction_with_options(self, fn: Callable, args: list, kwargs: dict, node: ast.Call) -> ir.Operand:
         """``np.sum(x, axis=0, keepdims=True)`` and friends, in the forms numba compiles.
@@ -567,7 +598,7 @@ class Builder:
                 )
             return
         _, rule = self.rules.lookup(fn)
-        if rule is None:
+        if rule is None or fn in PACKING:  # their shape arguments are not the rule's inputs
             return
         most, least = len(rule.inputs), len(rule.inputs) - len(rule.defaults)
         if fn is math.log:

@@ -237,7 +237,48 @@ def index_type(arg_types: list, kwargs: dict) -> Type:
     return Array(t.dtype, ndim) if ndim else Scalar(t.kind)
 
 
+def packed_lengths(kwargs: dict) -> tuple:
+    return tuple(length for _, length in kwargs.get("packed", ()))
+
+
+def shape_ndim(kwargs: dict) -> int:
+    """The ndim a shape argument gives: its tuple's length, or 1 for a bare int."""
+    lengths = packed_lengths(kwargs)
+    return lengths[0] if lengths else 1
+
+
+def creation_type(ts: list, kw: dict) -> Type:
+    return Array("float64", shape_ndim(kw))
+
+
+def reshape_type(ts: list, kw: dict) -> Type:
+    return Array(ts[0].dtype, shape_ndim(kw))
+
+
+def array_literal_type(ts: list, kw: dict) -> Type:
+    """``np.array([a, b, ...])`` of scalars: a 1-d array of their common kind."""
+    if any(isinstance(t, Array) for t in ts):
+        raise SrcdiffError("np.array of arrays is not supported yet: use scalars")
+    return Array({"float": "float64", "int": "int64", "bool": "bool"}[scalar_kind([t.kind for t in ts])], 1)
+
+
+def arange_type(ts: list, kw: dict) -> Type:
+    return Array("int64" if all(t == INT for t in ts) else "float64", 1)
+
+
 SHAPES = {
+    np.zeros: creation_type,
+    np.ones: creation_type,
+    np.empty: creation_type,
+    np.full: creation_type,
+    np.zeros_like: lambda ts, kw: Array(with_kind(ts[0], "float").dtype, ts[0].ndim),
+    np.ones_like: lambda ts, kw: Array(with_kind(ts[0], "float").dtype, ts[0].ndim),
+    np.empty_like: lambda ts, kw: ts[0],
+    np.reshape: reshape_type,
+    np.ravel: lambda ts, kw: Array(ts[0].dtype, 1),
+    np.array: array_literal_type,
+    np.arange: arange_type,
+    np.linspace: lambda ts, kw: Array("float64", 1),
     operator.getitem: index_type,
     np.transpose: lambda ts, kw: ts[0],
     np.copy: lambda ts, kw: ts[0],

@@ -114,7 +114,12 @@ def copy(g, ans, x):
     return (g,)
 
 
-rules.defnondiff(np.shape, np.size, np.zeros_like, np.ones_like)
+@rules.defvjp(np.reshape, np.ravel)
+def reshape(g, ans, x):
+    return (np.reshape(g, np.shape(x)),)
+
+
+rules.defnondiff(np.shape, np.size, np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty)
 
 
 @rules.defvjp(np.expand_dims)

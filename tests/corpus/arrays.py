@@ -316,3 +316,34 @@ def vector_ops_inside_loop(x, y):
     for _ in range(3):
         v = np.tanh(v * y + 0.1)
     return np.sum(v)
+
+
+# ============================================================== creation and shapes
+
+
+@case(vec(6), 0.7)
+def reshape_and_ravel(x, s):
+    z = np.zeros((3, 2)) + x.reshape(3, 2) * s
+    return np.sum(z**2) + np.sum(np.ravel(z)[:2]) + np.sum(np.reshape(x, (2, 3))[1])
+
+
+@case(0.4, -1.1)
+def array_literal(a, b):
+    v = np.array([a, 2.0 * b, a * b, 1.0])
+    return np.sum(v * v) + v[1] * v[2]
+
+
+@case(vec(4), 0.6)
+def full_and_ones(x, s):
+    return np.sum(np.full((4,), s) * x + np.ones(4) * s * s) + np.sum(np.zeros_like(x) + x)
+
+
+@case(vec(5))
+def arange_and_linspace_weights(x):
+    return np.sum(x * np.arange(5)) + np.sum(x * np.linspace(0.0, 1.0, 5))
+
+
+@case(vec(3, 4))
+def flatten_then_reduce(x):
+    flat = x.ravel()
+    return np.sum(flat[::3] ** 2) + np.max(flat) * np.min(x)
