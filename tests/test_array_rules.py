@@ -124,6 +124,11 @@ def transpose_copy(x):
     return np.sum(np.transpose(x) @ np.copy(x)) + np.sum(x.T[0])
 
 
+def reshape_ravel_and_creation(x):
+    z = np.reshape(x, (2, 3)) + np.zeros((2, 3)) + np.ones((2, 3)) * np.empty_like(x).size
+    return np.sum(np.ravel(z) ** 2) + np.sum(x[:2]) * np.empty((2,)).size
+
+
 MATRIX_CASES = {
     sum_axis0: ((3, 2),),
     sum_axis1_keepdims: ((3, 2),),
@@ -138,6 +143,7 @@ MATRIX_CASES = {
     norm: ((2, 3),),
     where_clip: ((3, 2),),
     transpose_copy: ((3, 2),),
+    reshape_ravel_and_creation: ((6,),),
 }
 
 

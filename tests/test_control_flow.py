@@ -36,6 +36,16 @@ def record(request):
     return request.param
 
 
+MODES = [("python", "needed"), ("python", "all"), ("numba", "needed")]
+
+
+@pytest.fixture(params=MODES, ids=["-".join(m) for m in MODES])
+def mode(request):
+    """(backend, record mode). numba compiles are what costs: record="all" on numba is
+    left to `test_record_all_and_needed_agree`, over the whole corpus."""
+    return request.param
+
+
 def value_and_gradient(fn, backend, record, wrt=0):
     """`srcdiff.value_and_grad`, built once per (fn, backend, record, wrt) for the whole module.
 
@@ -62,8 +72,8 @@ def doubling(x, n):
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 60, -3])
-def test_doubling_loop_has_gradient_two_to_the_n(n, backend, record):
-    value, g = value_and_gradient(doubling, backend, record)(0.3, n)
+def test_doubling_loop_has_gradient_two_to_the_n(n, mode):
+    value, g = value_and_gradient(doubling, *mode)(0.3, n)
     assert g == 2.0 ** max(n, 0)
     assert value == 0.3 * 2.0 ** max(n, 0)
 
@@ -86,8 +96,8 @@ def affine_while(x, n):
 
 @pytest.mark.parametrize("fn", [affine_loop, affine_while])
 @pytest.mark.parametrize("n", [0, -5, 1, 4])
-def test_zero_trip_loop_keeps_the_identity_gradient(fn, n, backend, record):
-    value, g = value_and_gradient(fn, backend, record)(0.25, n)
+def test_zero_trip_loop_keeps_the_identity_gradient(fn, n, mode):
+    value, g = value_and_gradient(fn, *mode)(0.25, n)
     assert g == 3.0 ** max(n, 0)  # 1.0 when the loop does not run
     assert value == fn(0.25, n)
 
@@ -99,8 +109,8 @@ def while_never_entered(x):
     return y
 
 
-def test_while_that_never_runs(backend, record):
-    assert value_and_gradient(while_never_entered, backend, record)(1.5) == (1.5, 1.0)
+def test_while_that_never_runs(mode):
+    assert value_and_gradient(while_never_entered, *mode)(1.5) == (1.5, 1.0)
 
 
 def weighted_by_index(x, a, b, step):
@@ -142,24 +152,24 @@ RANGES = [
 
 
 @pytest.mark.parametrize("a,b,step", RANGES, ids=[f"range({a},{b},{s})" for a, b, s in RANGES])
-def test_range_trip_structure(a, b, step, backend, record):
+def test_range_trip_structure(a, b, step, mode):
     x = 0.5  # every sum below is exact in binary
-    value, g = value_and_gradient(weighted_by_index, backend, record)(x, a, b, step)
+    value, g = value_and_gradient(weighted_by_index, *mode)(x, a, b, step)
     assert g == 2.0 * x + sum(range(a, b, step))
     assert value == weighted_by_index(x, a, b, step)
-    value, g = value_and_gradient(last_index, backend, record)(x, a, b, step)
+    value, g = value_and_gradient(last_index, *mode)(x, a, b, step)
     expected_last = list(range(a, b, step))[-1] if len(range(a, b, step)) else -100
     assert (value, g) == (x * expected_last, float(expected_last))
 
 
 @pytest.mark.parametrize("a,b,step", RANGES, ids=[f"range({a},{b},{s})" for a, b, s in RANGES])
 @pytest.mark.parametrize("stop_at", ["first", "middle", "never"])
-def test_range_trip_structure_with_break(a, b, step, stop_at, backend, record):
+def test_range_trip_structure_with_break(a, b, step, stop_at, mode):
     trips = list(range(a, b, step))
     at = {"first": trips[0] if trips else 0, "middle": trips[len(trips) // 2] if trips else 0}
     at = at.get(stop_at, 10**6)
     x = 0.5
-    value, g = value_and_gradient(weighted_by_index_with_break, backend, record)(x, a, b, step, at)
+    value, g = value_and_gradient(weighted_by_index_with_break, *mode)(x, a, b, step, at)
     before = trips[: trips.index(at)] if at in trips else trips
     assert g == 2.0 * x + sum(before)
     assert value == weighted_by_index_with_break(x, a, b, step, at)
@@ -191,9 +201,9 @@ def first_power_above_while(x, limit):
     [(10.0, 5), (2.0, 1), (1.0, 0), (1e40, None)],
     ids=["sixth_power", "second_power", "first_iteration", "never"],
 )
-def test_early_return_in_loop_picks_the_right_iteration(fn, limit, i, backend, record):
+def test_early_return_in_loop_picks_the_right_iteration(fn, limit, i, mode):
     x = 1.5  # p = 1.5 ** (i + 1) is exact: returned at the first i with p > limit
-    value, g = value_and_gradient(fn, backend, record)(x, limit)
+    value, g = value_and_gradient(fn, *mode)(x, limit)
     if i is None:
         assert (value, g) == (-1.0, 0.0)
     else:
@@ -213,8 +223,8 @@ def skip_and_stop(x, n, skip, stop):
 
 
 @pytest.mark.parametrize("n,skip,stop", [(20, 3, 11), (20, 2, 100), (5, 7, 0), (0, 2, 3), (12, 1, 5)])
-def test_continue_and_break_on_counters(n, skip, stop, backend, record):
-    value, g = value_and_gradient(skip_and_stop, backend, record)(0.5, n, skip, stop)
+def test_continue_and_break_on_counters(n, skip, stop, mode):
+    value, g = value_and_gradient(skip_and_stop, *mode)(0.5, n, skip, stop)
     # skip_and_stop is linear in x: its gradient is its value at x = 1.
     assert g == skip_and_stop(1.0, n, skip, stop)
     assert value == skip_and_stop(0.5, n, skip, stop)
@@ -231,9 +241,9 @@ def count_pairs(x, n):
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 7])
-def test_inner_bound_depends_on_outer_index(n, backend, record):
+def test_inner_bound_depends_on_outer_index(n, mode):
     expected = n * (n - 1) // 2 + 2 * sum((i + 2) // 2 for i in range(n))
-    assert gradient(count_pairs, backend, record)(0.75, n) == expected
+    assert gradient(count_pairs, *mode)(0.75, n) == expected
 
 
 def repeated_squaring(x, n):
@@ -245,16 +255,16 @@ def repeated_squaring(x, n):
 
 
 @pytest.mark.parametrize("n", [0, 1, 3, 10])
-def test_repeated_squaring(n, backend, record):
+def test_repeated_squaring(n, mode):
     # d/dx x**(2**n) at x = 1 is 2**n; at x = 1.25 and n = 3 it is 8 * 1.25**7.
-    assert gradient(repeated_squaring, backend, record)(1.0, n) == 2.0**n
+    assert gradient(repeated_squaring, *mode)(1.0, n) == 2.0**n
     if n == 3:
-        assert gradient(repeated_squaring, backend, record)(1.25, n) == pytest.approx(8 * 1.25**7, rel=1e-14)
+        assert gradient(repeated_squaring, *mode)(1.25, n) == pytest.approx(8 * 1.25**7, rel=1e-14)
 
 
 @pytest.mark.parametrize("x", [2.3, 17.0, 0.04])
-def test_newton_sqrt_converges_to_the_derivative_of_sqrt(x, backend, record):
-    value, g = value_and_gradient(control_flow.newton_sqrt, backend, record)(x)
+def test_newton_sqrt_converges_to_the_derivative_of_sqrt(x, mode):
+    value, g = value_and_gradient(control_flow.newton_sqrt, *mode)(x)
     assert value == pytest.approx(math.sqrt(x), rel=1e-15)
     assert g == pytest.approx(0.5 / math.sqrt(x), rel=1e-9)
 
@@ -268,24 +278,24 @@ CBRT = [
 
 
 @pytest.mark.parametrize("fn,x", CBRT, ids=[f"{fn.__name__}({x})" for fn, x in CBRT])
-def test_newton_cbrt_converges_to_the_derivative_of_cbrt(fn, x, backend, record):
-    value, g = value_and_gradient(fn, backend, record)(x)
+def test_newton_cbrt_converges_to_the_derivative_of_cbrt(fn, x, mode):
+    value, g = value_and_gradient(fn, *mode)(x)
     assert value == pytest.approx(math.copysign(abs(x) ** (1 / 3), x), rel=1e-15)
     assert g == pytest.approx(abs(x) ** (-2 / 3) / 3.0, rel=1e-9)
 
 
 @pytest.mark.parametrize("x", [0.7, -2.2, 3.1])
-def test_series_until_tolerance_has_the_derivative_of_exp(x, backend, record):
-    value, g = value_and_gradient(control_flow.exp_series, backend, record)(x)
+def test_series_until_tolerance_has_the_derivative_of_exp(x, mode):
+    value, g = value_and_gradient(control_flow.exp_series, *mode)(x)
     assert value == pytest.approx(math.exp(x), rel=1e-13)
     assert g == pytest.approx(math.exp(x), rel=1e-12)
 
 
 @pytest.mark.parametrize("n", [1, 8, 30])
-def test_logsumexp_with_running_max_has_softmax_gradient(n, backend, record):
+def test_logsumexp_with_running_max_has_softmax_gradient(n, mode):
     # Tangent returned zero here: the max is found by `if v > m: m = v` in a loop.
     x, y = 0.4, -0.3
-    value, (gx, gy) = value_and_gradient(control_flow.logsumexp_running_max, backend, record, (0, 1))(x, y, n)
+    value, (gx, gy) = value_and_gradient(control_flow.logsumexp_running_max, *mode, (0, 1))(x, y, n)
     i = np.arange(n)
     v = np.sin(x * i) + y * i * 0.25
     w = np.exp(v - v.max()) / np.exp(v - v.max()).sum()
@@ -295,10 +305,10 @@ def test_logsumexp_with_running_max_has_softmax_gradient(n, backend, record):
     assert n == 1 or (gx != 0.0 and gy != 0.0)
 
 
-def test_recurrence_matches_forward_mode_by_hand(backend, record):
+def test_recurrence_matches_forward_mode_by_hand(mode):
     a, b, x0 = 1.0, 0.5, 0.9
     fn = control_flow.recurrence_1000_steps
-    value, (ga, gb) = value_and_gradient(fn, backend, record, (0, 1))(a, b, x0)
+    value, (ga, gb) = value_and_gradient(fn, *mode, (0, 1))(a, b, x0)
     x, dxa, dxb, dt = x0, 0.0, 0.0, 0.01
     for _ in range(1000):  # tangents of x with respect to a and b, step by step
         dxa, dxb = (
@@ -320,8 +330,8 @@ def piecewise(x):
 
 
 @pytest.mark.parametrize("x,expected", [(-3.0, -2.0), (-0.5, -1.0), (0.25, 0.5), (4.0, 2.0)])
-def test_piecewise_pieces(x, expected, backend, record):
-    assert gradient(piecewise, backend, record)(x) == expected
+def test_piecewise_pieces(x, expected, mode):
+    assert gradient(piecewise, *mode)(x) == expected
 
 
 # ============================================================== generated code
@@ -531,22 +541,22 @@ def break_in_inner_for(x, n):
 
 
 @pytest.mark.parametrize("fn", [while_in_for, break_in_inner_for])
-def test_while_nested_in_a_loop_records_its_trip_counts(fn, backend, record):
+def test_while_nested_in_a_loop_records_its_trip_counts(fn, mode):
     """Once the trip counts of a nested while loop were read from a tape never written:
     wrong gradients, IndexError, hangs, and segfaults on numba."""
-    value, g = value_and_gradient(fn, backend, record)(1.1, 30)
+    value, g = value_and_gradient(fn, *mode)(1.1, 30)
     assert value == fn(1.1, 30)
     assert g == pytest.approx(61 * 1.1**60, rel=1e-12)  # s = x**61
 
 
-def test_value_defined_in_a_branch_of_a_long_while_loop(backend, record):
+def test_value_defined_in_a_branch_of_a_long_while_loop(mode):
     """Once stored per iteration only when the branch ran, but read back in every reverse
     iteration: past the tape's first 16 slots an IndexError (python), an unchecked read (numba)."""
     fn = control_flow.branch_value_in_while
     x = 0.7
     t = x * x
     expected = math.cos(math.sin(t) ** 2) * 2 * math.sin(t) * math.cos(t) * 2 * x
-    g = gradient(fn, backend, record)
+    g = gradient(fn, *mode)
     for n in (5, 17, 1000):
         assert g(x, n) == pytest.approx(expected, rel=1e-14)
 
@@ -568,9 +578,9 @@ def loop_exits_inside_if(x, n):
 
 
 @pytest.mark.parametrize("x,n,expected", [(0.5, 10, 8.0), (0.5, 2, 4.0), (-0.5, 5, 27.0), (-0.5, 0, 1.0)])
-def test_loop_exits_inside_an_if(x, n, expected, backend, record):
+def test_loop_exits_inside_an_if(x, n, expected, mode):
     """Once not desugared: "Break is not supported by srcdiff"."""
-    assert gradient(loop_exits_inside_if, backend, record)(x, n) == expected
+    assert gradient(loop_exits_inside_if, *mode)(x, n) == expected
 
 
 # ============================================================== corpus points are away from switches

@@ -22,8 +22,8 @@ above 1e-3, and if the same comparisons come out the same way at the points 1 an
 finite-difference steps away on both sides, along the direction `check_grads` uses.
 Conditions on int loop counters are always safe.
 
-Each program is checked against central differences (``record="needed"``), and its
-gradient with ``record="all"`` must be the same.
+Each program is checked against central differences (``record="needed"``), and on
+the python backend its gradient with ``record="all"`` must be the same.
 """
 
 from __future__ import annotations
@@ -346,7 +346,7 @@ def away_from_switches(instrumented, program: Program, seed: int) -> bool:
     return True
 
 
-def check_program(program: Program, load, backend: str) -> None:
+def check_program(program: Program, load, backend: str, compare_records: bool = True) -> None:
     note(program.source)
     note(f"args = {program.args!r}")
     instrumented = load(program.instrumented)
@@ -359,11 +359,12 @@ def check_program(program: Program, load, backend: str) -> None:
     check_grads(fn, program.args, backend=backend, rtol=1e-5, atol=1e-6, h=H, seed=seed)
     wrt = tuple(range(program.n_floats))
     needed = srcdiff.value_and_grad(fn, wrt=wrt, backend=backend, record="needed")(*program.args)
-    every = srcdiff.value_and_grad(fn, wrt=wrt, backend=backend, record="all")(*program.args)
     assert needed[0] == pytest.approx(value, rel=1e-12, abs=1e-14)
-    assert every[0] == needed[0]
-    assert every[1] == pytest.approx(needed[1], rel=1e-12, abs=1e-14)
     assert all(math.isfinite(g) for g in needed[1])
+    if compare_records:
+        every = srcdiff.value_and_grad(fn, wrt=wrt, backend=backend, record="all")(*program.args)
+        assert every[0] == needed[0]
+        assert every[1] == pytest.approx(needed[1], rel=1e-12, abs=1e-14)
 
 
 COMMON = dict(
@@ -383,7 +384,8 @@ def test_random_control_flow_python(program, load_module):
 @settings(max_examples=15, **COMMON)
 @given(program=programs())
 def test_random_control_flow_numba(program, load_module):
-    check_program(program, load_module, "numba")
+    # record="all" is compared on python above: on numba it would double the compile time.
+    check_program(program, load_module, "numba", compare_records=False)
 
 
 def test_rendering_and_instrumentation(load_module):
