@@ -192,13 +192,23 @@ def inlinable(blocks: tuple, visible: frozenset, names: dict) -> set:
     for block in blocks:
         for stmt in ir.walk(block):
             uses.update(a for a in ir.operands(stmt) if isinstance(a, Var))
+            skip = stmt.cond if is_choice(stmt) else None  # `c and x` yields c again: printed once
             for region in ir.regions(stmt):
-                uses.update(y for y in region.yields if isinstance(y, Var))
+                uses.update(y for y in region.yields if isinstance(y, Var) and y is not skip)
         uses.update(y for y in block.yields if isinstance(y, Var))
     chosen: set = set()
     reads: dict = {}
     for block in blocks:
         choose_in(block, uses, visible, names, chosen, reads)
+    choices = [s for block in blocks for s in ir.walk(block) if is_choice(s)]
+    changed = True
+    while changed:  # a `c and x` kept as a statement copies c, so c needs a name of its own
+        changed = False
+        for stmt in choices:
+            kept = stmt.results[0] not in chosen and stmt.cond in chosen
+            if kept and stmt.cond in stmt.then.yields + stmt.orelse.yields:
+                chosen.discard(stmt.cond)
+                changed = True
     return chosen
 
 
@@ -223,8 +233,30 @@ def choose_in(block: ir.Block, uses: Counter, visible, names: dict, chosen: set,
             )
         for region in ir.regions(stmt):
             choose_in(region, uses, visible, names, chosen, reads)
+        if is_choice(stmt) and all(op in chosen_ops(chosen) for r in ir.regions(stmt) for op in r.ops):
+            (result,) = stmt.results  # an expression: `a if c else b`, `c and x`, `c or x`
+            position[result] = j
+            operands = [stmt.cond, *stmt.then.yields, *stmt.orelse.yields]
+            reads[result] = {names.get(a, a.name) for a in operands if isinstance(a, Var)}.union(
+                *(reads[a] for a in operands if a in chosen)
+            )
     for y in block.yields:
         consider(y, len(block.ops))
+
+
+def is_choice(stmt) -> bool:
+    """An `If` the SSA builder made from an expression: one temporary result."""
+    return isinstance(stmt, ir.If) and len(stmt.results) == 1 and stmt.results[0].kind == ir.TEMP
+
+
+class chosen_ops:
+    """Membership test "this op is folded into its reader" for the ops of a region."""
+
+    def __init__(self, chosen: set):
+        self.chosen = chosen
+
+    def __contains__(self, op) -> bool:
+        return isinstance(op, Op) and op.result in self.chosen
 
 
 class Printer:
@@ -271,9 +303,26 @@ class Printer:
                 self.pending[stmt.result] = value
                 return []
             return [pad + ast.unparse(self.assignment(stmt, value))]
+        if isinstance(stmt, ir.If) and stmt.results and stmt.results[0] in self.inline:
+            self.pending[stmt.results[0]] = self.choice_expr(stmt)
+            return []
         if isinstance(stmt, ir.If):
             return self.if_lines(stmt, depth)
         return self.loop_lines(stmt, depth)
+
+    def choice_expr(self, stmt: ir.If) -> ast.expr:
+        """``c and x`` (the else branch yields c), ``c or x`` (the then branch does), or ``x if c else y``."""
+        cond = self.operand(stmt.cond)
+        (then_value,), (else_value,) = stmt.then.yields, stmt.orelse.yields
+        self.block(stmt.then, 0)
+        then_expr = None if then_value is stmt.cond else self.operand(then_value)
+        self.block(stmt.orelse, 0)
+        else_expr = None if else_value is stmt.cond else self.operand(else_value)
+        if else_expr is None:
+            return ast.BoolOp(ast.And(), [cond, then_expr])
+        if then_expr is None:
+            return ast.BoolOp(ast.Or(), [cond, else_expr])
+        return ast.IfExp(cond, then_expr, else_expr)
 
     def if_lines(self, stmt: ir.If, depth: int) -> list:
         pad = "    " * depth
@@ -293,11 +342,12 @@ class Printer:
             lines.append(f"{pad}for {stmt.index.name} in {ast.unparse(self.range_expr(stmt))}:")
         else:
             test = self.block(stmt.test, depth + 1)
-            cond = ast.unparse(self.operand(stmt.test.yields[0]))
+            cond = self.operand(stmt.test.yields[0])
             if test:
-                lines += [f"{pad}while True:", *test, f"{pad}    if not {cond}:", f"{pad}        break"]
+                stop = ast.unparse(ast.UnaryOp(ast.Not(), cond))  # parenthesized as needed
+                lines += [f"{pad}while True:", *test, f"{pad}    if {stop}:", f"{pad}        break"]
             else:
-                lines.append(f"{pad}while {cond}:")
+                lines.append(f"{pad}while {ast.unparse(cond)}:")
         inner = self.block(body, depth + 1) + self.copies(body.args, body.yields, depth + 1)
         lines += inner or [pad + "    pass"]
         return lines + self.copies(stmt.results, body.args, depth)
