@@ -229,11 +229,8 @@ def drop_unread_flags(body: list, internal: set) -> list:
     unread = internal - read
 
     def keep(stmt: ast.stmt) -> bool:
-        return (
-            not (isinstance(stmt, ast.Assign) and stmt.targets[0].id in unread)
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
-            else True
-        )
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) else None
+        return not (isinstance(target, ast.Name) and target.id in unread)
 
     def clean(stmts: list) -> list:
         out = []
@@ -281,14 +278,6 @@ def always_exits(stmts: list) -> bool:
     if isinstance(last, ast.While) and isinstance(last.test, ast.Constant) and last.test.value is True:
         return not any(contains(s, ast.Break) for s in last.body)
     return isinstance(last, ast.If) and always_exits(last.body) and always_exits(last.orelse)
-
-
-def returns_inside_loop(stmt: ast.stmt) -> bool:
-    if is_loop(stmt):
-        return contains(stmt, ast.Return, into_loops=True)
-    if isinstance(stmt, ast.If):
-        return any(returns_inside_loop(s) for s in stmt.body + stmt.orelse)
-    return False
 
 
 def assign(name: str, value: ast.expr, where: ast.AST) -> ast.Assign:
