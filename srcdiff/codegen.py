@@ -96,7 +96,7 @@ class Line(str):
 
 def describe_external(fn) -> str:
     fn = getattr(fn, "py_func", fn)
-    if fn.__module__.startswith("srcdiff."):
+    if (getattr(fn, "__module__", None) or "").startswith("srcdiff."):
         return f"{fn.__module__}.{fn.__qualname__}"
     try:
         file, line = inspect.getsourcefile(fn), inspect.getsourcelines(fn)[1]

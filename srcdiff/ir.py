@@ -226,7 +226,7 @@ def qualified_name(fn: Any) -> str:
     """How generated code spells `fn`: ``math.sin``, ``np.exp``, ``abs``, or its name."""
     for prefix, module in (("math", math), ("np", np), ("np.linalg", np.linalg)):
         name = getattr(fn, "__name__", None)
-        if name and getattr(module, name, None) is fn:
+        if name and vars(module).get(name) is fn:  # not getattr: np.str etc. warn
             return f"{prefix}.{name}"
     if getattr(fn, "__module__", None) == "builtins":
         return fn.__name__
