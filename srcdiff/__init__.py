@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 from . import testing  # noqa: E402
 from .api import Transformed, defvjp, grad, show, value_and_grad  # noqa: E402
-from .errors import Loc, SrcdiffError  # noqa: E402
+from .errors import Loc, SrcdiffError, SrcdiffWarning  # noqa: E402
 
 __all__ = [
     "grad",
@@ -19,6 +19,7 @@ __all__ = [
     "defvjp",
     "testing",
     "SrcdiffError",
+    "SrcdiffWarning",
     "Loc",
     "Transformed",
     "__version__",

@@ -7,6 +7,7 @@ signature, and keeps the compiled result.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import time
@@ -18,7 +19,7 @@ import numpy as np
 
 from . import backend as backends
 from . import frontend, infer, pipeline
-from .errors import SrcdiffError
+from .errors import Loc, SrcdiffError
 from .record import RECORD_MODES
 from .rules import USER_RULES, RuleTable, default_table
 from .types import is_float
@@ -48,6 +49,7 @@ class Transformed:
         rules: RuleTable | None,
         with_value: bool,
         record: str = "needed",
+        fallback: bool = False,
     ):
         if not callable(fn):
             raise SrcdiffError(f"expected a function to differentiate, got {type(fn).__name__}")
@@ -57,13 +59,17 @@ class Transformed:
             raise SrcdiffError(f"unknown record mode {record!r}; choose one of {', '.join(RECORD_MODES)}")
         if rules is not None and not isinstance(rules, RuleTable):
             raise SrcdiffError(f"rules must be a srcdiff.rules.RuleTable, got {type(rules).__name__}")
-        self.parsed = frontend.parse(fn)
+        if not isinstance(fallback, bool):
+            raise SrcdiffError(f"fallback must be True or False, got {fallback!r}")
+        with reporting_bugs(getattr(fn, "__name__", repr(fn)), definition_loc(fn)):
+            self.parsed = frontend.parse(fn)
         self.params = [a.arg for a in self.parsed.node.args.args]
         self.wrt_indices, self.wrt_is_tuple = normalize_wrt(wrt, self.params, self.parsed)
         self.backend = backend
         self.rules = rules
         self.with_value = with_value
         self.record = record
+        self.fallback = fallback
         self.specializations: dict = {}  # srcdiff types → Specialization
         self.by_python_types: dict = {}  # Python types of the arguments → Specialization
         self.last: Specialization | None = None
@@ -111,17 +117,11 @@ class Transformed:
     def build(self, types: tuple) -> Specialization:
         started = time.perf_counter()
         rules = self.rules or default_table()
-        try:
+        with reporting_bugs(self.parsed.name, self.parsed.loc()):
             module = pipeline.run(self.parsed, list(types), self.wrt_indices, rules, record=self.record)
-        except SrcdiffError:
-            raise
-        except Exception as e:  # a bug in srcdiff: still say where, and never leak a bare KeyError
-            raise SrcdiffError(
-                f"internal error while differentiating {self.parsed.name} ({type(e).__name__}: {e}); "
-                "please report it with this function",
-                self.parsed.loc(),
-            ) from e
-        function, python = backends.load(module, self.backend, list(types))
+            function, python = backends.load(
+                module, self.backend, list(types), fallback=self.fallback, loc=self.parsed.loc()
+            )
         return Specialization(types, module.source, function, python, time.perf_counter() - started)
 
     def default_types(self) -> list:
@@ -156,7 +156,7 @@ class Transformed:
         try:
             bound = inspect.signature(self.parsed.fn).bind(*args, **kwargs)
         except TypeError as e:
-            raise SrcdiffError(f"{self.parsed.name}(): {e}") from None
+            raise SrcdiffError(f"{self.parsed.name}(): {e}", self.parsed.loc()) from None
         bound.apply_defaults()
         return list(bound.arguments.values())
 
@@ -164,7 +164,34 @@ class Transformed:
         try:
             return infer.type_of_value(value)
         except SrcdiffError as e:
-            raise SrcdiffError(f"argument '{name}' of {self.parsed.name}: {e.message}") from None
+            message = f"argument '{name}' of {self.parsed.name}: {e.message}"
+            raise SrcdiffError(message, self.param_loc(name)) from None
+
+    def param_loc(self, name: str) -> Loc:
+        """Where parameter `name` is declared in the user's `def`."""
+        node = next((a for a in self.parsed.node.args.args if a.arg == name), None)
+        return self.parsed.loc(node)
+
+
+@contextlib.contextmanager
+def reporting_bugs(name: str, loc: Loc | None):
+    """Turn an exception from srcdiff's own code into a SrcdiffError saying where: never a bare KeyError."""
+    try:
+        yield
+    except SrcdiffError:
+        raise
+    except Exception as e:
+        raise SrcdiffError(
+            f"internal error while differentiating {name} ({type(e).__name__}: {e}); "
+            "please report it with this function",
+            loc,
+        ) from e
+
+
+def definition_loc(fn: Callable) -> Loc | None:
+    """The file:line of `fn`'s def, before its source is read (None for a builtin)."""
+    code = getattr(frontend.unwrap(fn), "__code__", None)
+    return Loc(code.co_filename, code.co_firstlineno) if code else None
 
 
 def normalize_wrt(wrt: Wrt, params: list, parsed) -> tuple[tuple, bool]:
@@ -185,7 +212,9 @@ def normalize_wrt(wrt: Wrt, params: list, parsed) -> tuple[tuple, bool]:
                 )
             indices.append(item % len(params))
         else:
-            raise SrcdiffError(f"wrt must be a parameter index, a name, or a tuple of them; got {item!r}")
+            raise SrcdiffError(
+                f"wrt must be a parameter index, a name, or a tuple of them; got {item!r}", parsed.loc()
+            )
     if is_tuple and not indices:
         raise SrcdiffError("wrt=() asks for no gradient; name at least one parameter", parsed.loc())
     return tuple(indices), is_tuple
@@ -208,17 +237,20 @@ def grad(
     backend: str = "numba",
     rules: RuleTable | None = None,
     record: str = "needed",
+    fallback: bool = False,
 ):
     """The gradient of `fn` with respect to parameter(s) `wrt` (index, name, or tuple).
 
     Usable as ``@grad`` or ``@grad(wrt="w")``. A tuple `wrt` returns a tuple of
     gradients. `backend` is ``"numba"`` (compiled) or ``"python"`` (same code,
-    uncompiled). `record` says what loops store for the reverse pass: ``"needed"``
+    uncompiled). If numba cannot compile the generated code, the call raises
+    `SrcdiffError`, or with ``fallback=True`` warns (`SrcdiffWarning`) and runs it
+    uncompiled. `record` says what loops store for the reverse pass: ``"needed"``
     (only what it reads) or ``"all"`` (every loop value: the naive oracle).
     """
     if fn is None:
-        return lambda f: Transformed(f, wrt, backend, rules, False, record)
-    return Transformed(fn, wrt, backend, rules, False, record)
+        return lambda f: Transformed(f, wrt, backend, rules, False, record, fallback)
+    return Transformed(fn, wrt, backend, rules, False, record, fallback)
 
 
 def value_and_grad(
@@ -228,11 +260,12 @@ def value_and_grad(
     backend: str = "numba",
     rules: RuleTable | None = None,
     record: str = "needed",
+    fallback: bool = False,
 ):
     """Like `grad`, but the function returns ``(value, gradient)``."""
     if fn is None:
-        return lambda f: Transformed(f, wrt, backend, rules, True, record)
-    return Transformed(fn, wrt, backend, rules, True, record)
+        return lambda f: Transformed(f, wrt, backend, rules, True, record, fallback)
+    return Transformed(fn, wrt, backend, rules, True, record, fallback)
 
 
 def show(fn: Callable, *args, wrt: Wrt = 0) -> None:

@@ -6,17 +6,25 @@ functions it calls, and the srcdiff and numba versions; numba compiles it with
 ``cache=True``, so a second process loads the machine code instead of compiling.
 ``SRCDIFF_CACHE_DIR`` overrides the directory (default: ``$XDG_CACHE_HOME/srcdiff``,
 else ``~/.cache/srcdiff``).
+
+The cache is never trusted: a generated file whose text is not the expected source
+is rewritten, numba cache files numba cannot read are deleted and the code compiled
+again, files appear atomically (two processes may compile the same gradient at
+once), and an unwritable directory is replaced by a temporary one, with one warning.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
-import importlib.util
 import inspect
 import os
 import re
+import shutil
 import sys
 import tempfile
+import types
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -25,10 +33,41 @@ import numpy as np
 
 from . import __version__
 from .codegen import Module
-from .errors import SrcdiffError
+from .errors import Loc, NumbaRejected, SrcdiffError, warn
 from .infer import BOOL, FLOAT, INT
 
 BACKENDS = ("numba", "python")
+
+
+def load(
+    module: Module, backend: str, param_types: list, *, fallback: bool = False, loc: Loc | None = None
+) -> tuple[Callable, Callable]:
+    """(function for `backend`, plain-Python function) of the generated module.
+
+    If numba rejects the code, raise `NumbaRejected`, or with `fallback` warn and
+    return the plain-Python function for both. `loc` is the user's function, for
+    errors numba reports at no generated line.
+    """
+    if backend not in BACKENDS:
+        raise SrcdiffError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    directory, cached = module_directory()
+    path = write_module(module, directory)
+    python_externals = {k: python_version_of(f) for k, f in module.externals.items()}
+    python_fn = import_entry(path, module, python_externals, f"srcdiff_generated.{path.stem}_py")
+    if backend == "python":
+        return python_fn, python_fn
+    try:
+        numba_externals = {k: jitted(f) for k, f in module.externals.items()}
+        numba_fn = import_entry(path, module, numba_externals, f"srcdiff_generated.{path.stem}")
+        return compile_numba(numba_fn, param_types, path, module, cached, loc), python_fn
+    except NumbaRejected as e:
+        if not fallback:
+            raise
+        warn(f"{e.problem}; running it uncompiled (backend='python'), as fallback=True allows", e.loc)
+        return python_fn, python_fn
+
+
+# ---------------------------------------------------------------- the cache directory
 
 
 def cache_dir() -> Path:
@@ -37,6 +76,41 @@ def cache_dir() -> Path:
         return Path(os.environ["SRCDIFF_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "srcdiff"
+
+
+_STAND_INS: dict = {}  # an unwritable cache directory → this process's temporary one
+
+
+def module_directory() -> tuple[Path, bool]:
+    """Where to write generated modules, and whether numba may cache its code there.
+
+    If the cache directory cannot be written, warn once and use a temporary
+    directory that is deleted at exit: everything works, but nothing is cached.
+    """
+    directory = cache_dir()
+    if directory in _STAND_INS:
+        return _STAND_INS[directory], False
+    problem = unwritable(directory)
+    if problem is None:
+        return directory, True
+    stand_in = Path(tempfile.mkdtemp(prefix="srcdiff-uncached-"))
+    atexit.register(shutil.rmtree, stand_in, ignore_errors=True)
+    _STAND_INS[directory] = stand_in
+    warn(
+        f"cannot write to the srcdiff cache directory {directory} ({problem}); gradients work but "
+        "are compiled again in every process. Set SRCDIFF_CACHE_DIR to a writable directory"
+    )
+    return stand_in, False
+
+
+def unwritable(directory: Path) -> str | None:
+    """Why files cannot be created in `directory` (made if missing), or None if they can."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as e:
+        return f"{type(e).__name__}: {e.strerror or e}"
+    return None
 
 
 def module_key(module: Module) -> str:
@@ -50,84 +124,138 @@ def module_key(module: Module) -> str:
     return digest.hexdigest()[:20]
 
 
-def write_module(module: Module) -> Path:
-    """Write the module once under its content hash; return its path."""
-    directory = cache_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+def write_module(module: Module, directory: Path) -> Path:
+    """The module's file in `directory`, written unless it already holds exactly this source."""
     path = directory / f"{module.entry}_{module_key(module)}.py"
-    if not path.exists():  # rewriting would change the mtime and invalidate numba's cache
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(module.source)
-        os.replace(tmp, path)
+    if read_text(path) != module.source:  # missing, or truncated or corrupted on disk
+        publish(path, module.source)
     return path
 
 
-def load(module: Module, backend: str, param_types: list) -> tuple[Callable, Callable]:
-    """(function for `backend`, plain-Python function) of the generated module."""
-    if backend not in BACKENDS:
-        raise SrcdiffError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    path = write_module(module)
-    python_externals = {k: python_version_of(f) for k, f in module.externals.items()}
-    python_fn = import_entry(path, module, python_externals, f"srcdiff_generated.{path.stem}_py")
-    if backend == "python":
-        return python_fn, python_fn
-    numba_externals = {k: jitted(f) for k, f in module.externals.items()}
-    numba_fn = import_entry(path, module, numba_externals, f"srcdiff_generated.{path.stem}")
-    return compile_numba(numba_fn, param_types, path, module), python_fn
+def read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def publish(path: Path, text: str) -> None:
+    """Make `path` hold `text` atomically: readers see the old file or the whole new one.
+
+    A missing file is created by hard link, so that of two processes writing at
+    once the first wins and the file's mtime, which numba's cache index records,
+    never changes after numba has compiled it. A corrupt file is replaced.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        if path.exists():
+            os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process published it first
+        except OSError:  # a file system without hard links
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def import_entry(path: Path, module: Module, externals: dict, name: str) -> Callable:
-    """Execute the generated file as module `name`, with `externals` bound in it.
+    """Execute the generated source as module `name`, with `externals` bound in it.
 
-    The module is registered in `sys.modules`: numba's cache records the module name
+    The code is compiled from `module.source` (already checked against the file)
+    with the file's name, so tracebacks and numba's cache refer to the file. The
+    module is registered in `sys.modules`: numba's cache records the module name
     of a compiled function and imports it again when a later process loads the cache.
     """
     mod = sys.modules.get(name)
     if mod is None:
-        spec = importlib.util.spec_from_file_location(name, path)
-        mod = importlib.util.module_from_spec(spec)
+        mod = types.ModuleType(name)
+        mod.__file__ = str(path)
         mod.__dict__.update(externals)
-        spec.loader.exec_module(mod)
+        exec(compile(module.source, str(path), "exec"), mod.__dict__)
         sys.modules[name] = mod
     return getattr(mod, module.entry)
 
 
-def compile_numba(fn: Callable, param_types: list, path: Path, module: Module) -> Callable:
-    import numba
+# ---------------------------------------------------------------- numba
+
+
+def compile_numba(
+    fn: Callable, param_types: list, path: Path, module: Module, cache: bool, loc: Loc | None
+) -> Callable:
+    """A numba dispatcher for `fn`, compiled for `param_types` or loaded from numba's cache.
+
+    numba raises what unpickling raises on a truncated or corrupt cache file: then
+    the module's cache files are deleted and the code compiled once more.
+    """
     from numba.core.errors import NumbaError
 
-    dispatcher = numba.njit(cache=True)(fn)
+    signature = numba_signature(param_types)
+    for retry in (False, True):
+        dispatcher = None
+        try:
+            dispatcher = new_dispatcher(fn, cache)
+            dispatcher.compile(signature)
+            return dispatcher
+        except NumbaError as e:
+            raise numba_rejected(str(e), path, module, loc) from None
+        except Exception as e:  # anything numba raises becomes a SrcdiffError
+            if not retry and cache and forget_numba_cache(dispatcher, path):
+                continue
+            raise NumbaRejected(
+                f"numba failed on the generated code ({path}): {type(e).__name__}: {e}", loc
+            ) from e
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def new_dispatcher(fn: Callable, cache: bool) -> Callable:
+    import numba
+
+    return numba.njit(cache=cache)(fn)
+
+
+def numba_signature(param_types: list) -> tuple:
+    import numba
+
     scalars = {FLOAT: numba.float64, INT: numba.int64, BOOL: numba.boolean}
-    signature = tuple(
+    return tuple(
         scalars[t] if t in scalars else numba.types.Array(numba.from_dtype(np.dtype(t.dtype)), t.ndim, "C")
         for t in param_types
     )
-    try:
-        dispatcher.compile(signature)
-    except NumbaError as e:
-        raise numba_error(str(e), path, module) from None
-    return dispatcher
 
 
-def numba_error(message: str, path: Path, module: Module) -> SrcdiffError:
+def forget_numba_cache(dispatcher, path: Path) -> bool:
+    """Delete numba's cache files (index and data) for the module at `path`; were there any?"""
+    cache = getattr(dispatcher, "_cache", None)
+    directory = Path(getattr(cache, "cache_path", None) or path.parent / "__pycache__")
+    stale = [*directory.glob(f"{path.stem}.*.nbi"), *directory.glob(f"{path.stem}.*.nbc")]
+    for file in stale:
+        with contextlib.suppress(FileNotFoundError):
+            file.unlink()
+    return bool(stale)
+
+
+def numba_rejected(message: str, path: Path, module: Module, loc: Loc | None) -> NumbaRejected:
     """Name the generated line numba rejected and the user's line it came from."""
     message = re.sub(r"\x1b\[[0-9;]*m", "", message)  # numba's terminal colours
+    message = re.sub(r"Module\(<module '([\w.]+)'[^>]*>\)", r"module \1", message)
     found = re.findall(r'File "([^"]+)", line (\d+)', message)
     lines = [int(n) for f, n in found if Path(f).resolve() == path.resolve()]
     reason = next(
         (s.strip() for s in message.splitlines() if s.strip() and not s.startswith("Failed in")), ""
     )
     if not lines:
-        return SrcdiffError(
-            f"numba could not compile the generated code ({path}): {reason}. "
-            'backend="python" runs the same code uncompiled'
-        )
+        return NumbaRejected(f"numba cannot compile the generated code ({path}): {reason}", loc)
     code = module.source.splitlines()[lines[-1] - 1].strip()
-    return SrcdiffError(
-        f"numba cannot compile `{code}` (line {lines[-1]} of {path}): {reason}. "
-        'backend="python" runs the same code uncompiled',
-        module.locs.get(lines[-1]),
+    return NumbaRejected(
+        f"numba cannot compile `{code}` (line {lines[-1]} of {path}): {reason}",
+        module.locs.get(lines[-1], loc),
     )
 
 
@@ -144,11 +272,14 @@ _JITTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def jitted(fn: Callable) -> Callable:
-    """A numba dispatcher for a user function the generated code calls."""
-    import numba
-    from numba.core.registry import CPUDispatcher
+    """A numba dispatcher for a user function the generated code calls.
 
-    if isinstance(fn, CPUDispatcher):
+    Anything else (a dispatcher already, a ufunc, a builtin) is bound as it is:
+    numba types it or rejects the generated code.
+    """
+    import numba
+
+    if not inspect.isfunction(fn):
         return fn
     if fn not in _JITTED:
         _JITTED[fn] = numba.njit(fn)

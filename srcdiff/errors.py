@@ -6,7 +6,11 @@ message always reads ``file:line: what is wrong``.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,32 @@ class SrcdiffError(Exception):
         self.message = message
         self.loc = loc
         super().__init__(f"{loc}: {message}" if loc else message)
+
+
+class NumbaRejected(SrcdiffError):
+    """numba could not compile the generated code; ``backend="python"`` can still run it.
+
+    `problem` is the message without the advice, for the warning `fallback=True` gives.
+    """
+
+    ADVICE = 'backend="python" runs the same code uncompiled; fallback=True does that, with a warning'
+
+    def __init__(self, problem: str, loc: Loc | None = None):
+        self.problem = problem
+        super().__init__(f"{problem}. {self.ADVICE}", loc)
+
+
+class SrcdiffWarning(UserWarning):
+    """Something srcdiff worked around: a fallback to uncompiled code, an unwritable cache."""
+
+
+def warn(message: str, loc: Loc | None = None) -> None:
+    """Warn with `SrcdiffWarning`, attributed to the first caller outside srcdiff."""
+    package = str(Path(__file__).parent) + os.sep
+    frame, level = sys._getframe(0), 1  # stacklevel=1 is this function
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(f"{loc}: {message}" if loc else message, SrcdiffWarning, stacklevel=level)
 
 
 class NoSource(SrcdiffError):

@@ -32,14 +32,16 @@ def random_direction(args: Sequence, wrt: Sequence[int], seed: int) -> list:
 
 
 def numerical_directional_derivative(f: Callable, args: Sequence, wrt: Sequence[int], direction, h: float):
-    """Central difference of `f` at `args` along `direction` (one entry per `wrt` index)."""
+    """Central difference of `f` at `args` along `direction` (one entry per `wrt` index).
+
+    Arrays are moved in float64, so a float32 argument is not rounded back to where it was.
+    """
 
     def shifted(sign: float) -> list:
         moved = list(args)
         for i, v in zip(wrt, direction):
-            moved[i] = args[i] + sign * h * v
-            if isinstance(args[i], np.ndarray):
-                moved[i] = moved[i].astype(args[i].dtype)
+            start = np.asarray(args[i], dtype=np.float64) if isinstance(args[i], np.ndarray) else args[i]
+            moved[i] = start + sign * h * v
         return moved
 
     return (f(*shifted(1.0)) - f(*shifted(-1.0))) / (2.0 * h)
@@ -48,7 +50,7 @@ def numerical_directional_derivative(f: Callable, args: Sequence, wrt: Sequence[
 def check_grads(
     f: Callable,
     args: Sequence,
-    wrt: Sequence[int] | int | None = None,
+    wrt: Sequence[int | str] | int | str | None = None,
     *,
     backend: str = "python",
     rtol: float = 1e-5,
@@ -60,23 +62,28 @@ def check_grads(
 ) -> None:
     """Raise AssertionError unless srcdiff's gradient of `f` matches central differences.
 
-    `wrt` defaults to every float argument (Python floats and float arrays). The
-    check is a dot product with a random direction, seeded so that failures reproduce.
+    `wrt` (indices or parameter names, as for `grad`) defaults to every float
+    argument: Python floats and float arrays. The check draws a random direction
+    `v` (seeded, so failures reproduce) and compares one number, whatever the shapes:
+    ``<grad f(x), v>`` against ``(f(x + h v) - f(x - h v)) / 2h``, within
+    ``atol + rtol * max(|either|, 1)``. Use it to test your own `defvjp` rules.
     """
     if wrt is None:
-        wrt = [i for i, a in enumerate(args) if is_differentiable_argument(a)]
-    wrt = [wrt] if isinstance(wrt, int) else list(wrt)
-    if not wrt:
-        raise SrcdiffError("check_grads: no float argument to differentiate")
-    direction = random_direction(args, wrt, seed)
-    grads = make_grad(f, wrt=tuple(wrt), backend=backend, rules=rules, record=record)(*args)
-    for i, g in zip(wrt, grads):
+        wrt = tuple(i for i, a in enumerate(args) if is_differentiable_argument(a))
+        if not wrt:
+            raise SrcdiffError("check_grads: no float argument to differentiate")
+    gradient = make_grad(f, wrt=wrt, backend=backend, rules=rules, record=record)
+    grads = gradient(*args)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    indices = gradient.wrt_indices
+    for i, g in zip(indices, grads):
         if np.shape(g) != np.shape(args[i]):
             raise AssertionError(
                 f"gradient for argument {i} has shape {np.shape(g)}, not {np.shape(args[i])}"
             )
+    direction = random_direction(args, indices, seed)
     analytic = float(sum(np.sum(np.asarray(g) * v) for g, v in zip(grads, direction)))
-    numeric = numerical_directional_derivative(f, args, wrt, direction, h)
+    numeric = float(numerical_directional_derivative(f, args, indices, direction, h))
     scale = max(abs(analytic), abs(numeric), 1.0)
     if not abs(analytic - numeric) <= atol + rtol * scale:
         raise AssertionError(

@@ -2,22 +2,29 @@
 
 A case names what to hand `srcdiff.grad`, substrings its message must contain, and
 where it must point: the line marked ``# ERROR-LINE`` in a function of
-``tests/invalid/`` (found by reading the file, never hard-coded), or None where no
-line of user code is at fault (a bad argument, a builtin). The sweep then checks
-that every public entry point, on both backends, lets nothing but SrcdiffError out.
-Cases srcdiff gets wrong today are strict xfails whose reason says what is wrong.
+``tests/invalid/`` (found by reading the file, never hard-coded; for a bad argument,
+the parameter in the `def` line), a `Loc` for code with no file (an exec string), or
+None where no line of user code exists (a builtin, a non-function, an option of
+`grad` itself). The sweep then checks that every public entry point, on both
+backends, lets nothing but SrcdiffError out. Cases srcdiff gets wrong today are
+strict xfails whose reason says what is wrong.
 """
 
 import importlib.util
 import inspect
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.special
 
 import srcdiff
-from srcdiff import Loc, SrcdiffError
+from srcdiff import Loc, SrcdiffError, SrcdiffWarning
+from srcdiff.errors import NumbaRejected
+from srcdiff.rules import RuleSet, RuleTable, builtin_table
 
 MARKER = "# ERROR-LINE"
 INVALID = Path(__file__).parent / "invalid"
@@ -38,13 +45,23 @@ bad_rules = load("rules")
 
 SELF = "the function under test"
 
+DIGAMMA_RULES = RuleSet()  # a user's rule for math.lgamma whose body numba cannot compile
+
+
+@DIGAMMA_RULES.defvjp(math.lgamma)
+def lgamma_vjp(g, ans, x):
+    return (g * scipy.special.digamma(x),)
+
+
+WITH_DIGAMMA = RuleTable(*builtin_table().sets, DIGAMMA_RULES)
+
 
 @dataclass
 class Case:
     name: str
     fn: object
     expect: tuple  # substrings of the message (compared case-insensitively)
-    at: object = SELF  # the function whose ERROR-LINE the error points at; None: not checked
+    at: object = SELF  # the function whose ERROR-LINE the error points at, a Loc, or None: no line
     args: tuple = (2.0,)
     wrt: object = 0
     options: dict = field(default_factory=dict)  # more keywords for grad: backend, rules
@@ -59,6 +76,8 @@ def fenced(fn, construct, **fields) -> Case:
     """A construct the fence rejects: the case is named after its function."""
     return case(fn.__name__, fn, construct, "not supported", **fields)
 
+
+NUMBA = {"backend": "numba"}
 
 CONSTRUCTS = [
     fenced(bad.try_except, "try/except"),
@@ -77,6 +96,7 @@ CONSTRUCTS = [
     fenced(bad.dict_comprehension, "dict comprehension"),
     fenced(bad.generator_expression, "generator expression"),
     fenced(bad.string_value, "string value"),
+    case("string_of_number", bad.string_of_number, "call to str", "srcdiff.defvjp(str)"),
     fenced(bad.f_string, "f-string"),
     fenced(bad.expression_statement_first, "expression statement"),
     fenced(bad.print_statement, "print"),
@@ -105,8 +125,18 @@ SEMANTICS = [
     case("no_rule_lgamma", sem.calls_lgamma, "math.lgamma", "srcdiff.defvjp(math.lgamma)"),
     case("no_rule_gamma", sem.calls_gamma, "math.gamma", "srcdiff.defvjp(math.gamma)"),
     case("max_of_one_value", sem.max_of_one_value, "max"),
-    case("numba_cannot_compile", sem.comb_of_int, "math.comb", args=(2.0, 3), options={"backend": "numba"}),
+    case("no_rule_numpy", sem.calls_cumsum, "np.cumsum", "srcdiff.defvjp(np.cumsum)", args=(np.ones(3),)),
+    case("numba_cannot_compile", sem.comb_of_int, "math.comb", "python", args=(2.0, 3), options=NUMBA),
+    case(
+        "numba_rejects_user_rule",
+        sem.calls_lgamma,
+        "numba cannot compile",
+        "psi(x)",  # scipy.special.digamma's __name__
+        'backend="python"',
+        options={**NUMBA, "rules": WITH_DIGAMMA},
+    ),
     case("returns_tuple", sem.returns_tuple, "tuple", "one scalar output"),
+    case("returns_array", sem.returns_array, "an array", "scalar output", args=(np.ones(3),), call_time=True),
     case("no_return", sem.no_return, "return"),
     case("bare_return", sem.bare_return, "return <value>"),
     case("maybe_undefined", sem.maybe_undefined, "'y'", "may be undefined"),
@@ -129,17 +159,18 @@ BAD_CALLS = [
     case("wrt_index_out_of_range", two, "wrt=2", "out of range", wrt=2),
     case("wrt_negative_out_of_range", two, "wrt=-3", "out of range", wrt=-3),
     case("wrt_empty_tuple", two, "wrt=()", wrt=()),
-    case("wrt_float", two, "wrt", "1.5", wrt=1.5, at=None),
+    case("wrt_float", two, "wrt", "1.5", wrt=1.5),
     case("wrt_int_argument", two, "'y'", "int", args=(2.0, 3), wrt=1, call_time=True),
-    case("list_argument", two, "'x'", "list", args=([1.0], 2.0), at=None, call_time=True),
-    case("str_argument", two, "'y'", "str", args=(2.0, "3"), at=None, call_time=True),
-    case("none_argument", two, "'x'", "NoneType", args=(None, 2.0), at=None, call_time=True),
-    case("complex_argument", two, "'x'", "complex", args=(1j, 2.0), at=None, call_time=True),
-    case("too_few_arguments", two, "two_params", "'y'", args=(2.0,), at=None, call_time=True),
-    case("too_many_arguments", two, "two_params", "too many", args=(1.0, 2.0, 3.0), at=None, call_time=True),
-    case("builtin_function", math.sin, "sin", "not a python function", at=None),
+    case("list_argument", two, "'x'", "list", "np.array", args=([1.0], 2.0), call_time=True),
+    case("str_argument", two, "'y'", "str", args=(2.0, "3"), call_time=True),
+    case("none_argument", two, "'x'", "NoneType", args=(None, 2.0), call_time=True),
+    case("complex_argument", two, "'x'", "complex", args=(1j, 2.0), call_time=True),
+    case("float16_array_argument", two, "'x'", "float16", args=(np.ones(2, np.float16), 2.0), call_time=True),
+    case("too_few_arguments", two, "two_params", "'y'", args=(2.0,), call_time=True),
+    case("too_many_arguments", two, "two_params", "too many", args=(1.0, 2.0, 3.0), call_time=True),
+    case("builtin_function", math.sin, "sin", "not a python function", at=None),  # no source, no line
     case("lambda_function", sem.square_lambda, "lambda", "def"),
-    case("exec_function", sem.no_source, "no_source", "source", "file", at=None),
+    case("exec_function", sem.no_source, "no_source", "source", "file", at=Loc("<generated>", 1)),
     case("not_callable", 42, "function", "int", at=None),
     case("unknown_backend", two, "'cuda'", "numba", args=(1.0, 2.0), options={"backend": "cuda"}, at=None),
     case("rules_not_a_table", two, "rules", args=(1.0, 2.0), options={"rules": "not a table"}, at=None),
@@ -199,7 +230,9 @@ def check_message(err: SrcdiffError, case: Case) -> None:
     check_error(err)
     for part in case.expect:
         assert part.lower() in str(err).lower(), f"{part!r} not in {str(err)!r}"
-    if case.at is not None:
+    if isinstance(case.at, Loc):
+        assert err.loc is not None and (err.loc.file, err.loc.line) == (case.at.file, case.at.line), str(err)
+    elif case.at is not None:
         file, line = marked_line(case.fn if case.at is SELF else case.at)
         assert err.loc is not None, f"no file:line in {str(err)!r}"
         assert (Path(err.loc.file).resolve(), err.loc.line) == (file, line), str(err)
@@ -226,6 +259,7 @@ ENTRY_POINTS = {
     "source": lambda c, kw: srcdiff.grad(c.fn, wrt=c.wrt, **kw).source,
     "value_and_grad_source": lambda c, kw: srcdiff.value_and_grad(c.fn, wrt=c.wrt, **kw).source,
     "show": lambda c, kw: srcdiff.show(c.fn, *c.args, wrt=c.wrt),  # always the python backend
+    "check_grads": lambda c, kw: srcdiff.testing.check_grads(c.fn, c.args, wrt=c.wrt, **kw),
 }
 
 
@@ -234,6 +268,8 @@ def applies(c: Case, entry: str) -> bool:
         return not c.call_time  # `.source` specializes on default types, not on the bad arguments
     if entry == "show":  # show takes neither a backend nor rules; showing a gradient's code is fine
         return not c.options and not isinstance(c.fn, srcdiff.Transformed)
+    if entry == "check_grads":  # it takes no fallback, and the default-wrt case is for grad
+        return "fallback" not in c.options
     return True
 
 
@@ -260,3 +296,80 @@ def test_function_without_rule_is_fine_on_an_inactive_int(backend):
 
 def test_closure_with_comment_at_column_0_differentiates():
     assert srcdiff.grad(sem.closure_with_column_0_comment, backend="python")(2.0) == 2.0
+
+
+def marker_lines(fn) -> set:
+    """(file, line) of each ERROR-LINE marker in `fn`'s source; empty if it has no source."""
+    try:
+        lines, first = inspect.getsourcelines(fn)
+        file = Path(inspect.getsourcefile(fn)).resolve()
+    except (OSError, TypeError):  # a builtin, exec-made code, a srcdiff gradient
+        return set()
+    return {(file, first + i) for i, text in enumerate(lines) if MARKER in text}
+
+
+def test_every_error_line_marker_has_a_case():
+    """A function added to tests/invalid/ with an ERROR-LINE marker is checked by some case."""
+    markers = {
+        (path.resolve(), n)
+        for path in INVALID.glob("[!_]*.py")
+        for n, text in enumerate(path.read_text().splitlines(), start=1)
+        if MARKER in text
+    }
+    covered = set().union(*(marker_lines(f) for c in ALL + BAD_RULES for f in (c.fn, c.at) if callable(f)))
+    assert markers - covered == set()
+
+
+def test_the_users_own_exception_passes_through(backend):
+    """An exception the user's code raises at run time reaches the user unwrapped."""
+    with pytest.raises(ZeroDivisionError):
+        srcdiff.grad(sem.two_params_ratio, backend=backend)(1.0, 0.0)
+
+
+# ---------------------------------------------------------------- numba rejects the generated code
+
+
+def test_numba_rejection_names_the_users_line_and_suggests_python():
+    with pytest.raises(NumbaRejected) as info:
+        srcdiff.grad(sem.comb_of_int, backend="numba")(2.0, 3)
+    message = str(info.value)
+    assert "numba cannot compile `comb = math.comb(n, 2)`" in message
+    assert 'backend="python"' in message and "fallback=True" in message
+    assert "Traceback" not in message and "\x1b[" not in message  # numba's own report, tidied
+    assert (Path(info.value.loc.file).resolve(), info.value.loc.line) == marked_line(sem.comb_of_int)
+
+
+@pytest.mark.parametrize(
+    "fn, args, rules, expected",
+    [
+        (sem.comb_of_int, (2.0, 3), None, 3.0),
+        (sem.calls_lgamma, (2.5,), WITH_DIGAMMA, float(scipy.special.digamma(2.5))),
+    ],
+    ids=["math.comb", "user_rule_calls_scipy"],
+)
+def test_fallback_warns_at_the_users_line_and_runs_uncompiled(fn, args, rules, expected):
+    g = srcdiff.grad(fn, backend="numba", rules=rules, fallback=True)
+    with pytest.warns(SrcdiffWarning, match="numba cannot compile") as record:
+        assert g(*args) == pytest.approx(expected)
+    assert len(record) == 1
+    warning = record[0]
+    file, line = marked_line(fn)
+    assert f"{file}:{line}: " in str(warning.message) and "fallback=True" in str(warning.message)
+    assert Path(warning.filename).resolve() == Path(__file__).resolve()  # attributed to the caller
+    assert g.last.function is g.last.python  # the plain-Python function runs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert g(*args) == pytest.approx(expected)  # once per signature: no second warning
+
+
+def test_fallback_changes_nothing_when_numba_compiles():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = srcdiff.grad(sem.two_params, backend="numba", fallback=True)
+        assert g(2.0, 3.0) == 3.0
+    assert g.last.function is not g.last.python
+
+
+def test_fallback_must_be_a_bool():
+    with pytest.raises(SrcdiffError, match="fallback must be True or False"):
+        srcdiff.grad(sem.two_params, fallback="python")

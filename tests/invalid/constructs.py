@@ -101,6 +101,11 @@ def string_value(x):
     return x * len(label)
 
 
+def string_of_number(x):
+    label = str(x)  # ERROR-LINE
+    return x * len(label)
+
+
 def f_string(x):
     label = f"x = {x}"  # ERROR-LINE
     return x * len(label)

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 square_lambda = lambda t: t * t  # ERROR-LINE
 
 _namespace: dict = {}
@@ -51,6 +53,15 @@ def lgamma_of_int(x, n):
 def returns_tuple(x):
     y = x * 2.0
     return x, y  # ERROR-LINE
+
+
+def returns_array(x):
+    y = x * 2.0
+    return y  # ERROR-LINE
+
+
+def calls_cumsum(x):
+    return np.sum(np.cumsum(x))  # ERROR-LINE
 
 
 def no_return(x):
@@ -139,6 +150,11 @@ def calls_no_source(x):
 
 def two_params(x, y):  # ERROR-LINE
     return x * y
+
+
+def two_params_ratio(x, y):
+    """Fine, but raises ZeroDivisionError at y == 0, as Python does."""
+    return x / y
 
 
 # fmt: off
