@@ -143,8 +143,9 @@ def publish(path: Path, text: str) -> None:
     """Make `path` hold `text` atomically: readers see the old file or the whole new one.
 
     A missing file is created by hard link, so that of two processes writing at
-    once the first wins and the file's mtime, which numba's cache index records,
-    never changes after numba has compiled it. A corrupt file is replaced.
+    once the first wins and the file's mtime, which older numba versions record in
+    their cache index, never changes after numba has compiled it. A corrupt file
+    is replaced.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
