@@ -67,7 +67,7 @@ def parse(fn: Callable) -> ParsedFunction:
         raise NoSource(f"{name} is not a Python function with source (got {type(fn).__name__})")
     if fn.__name__ == "<lambda>":
         raise NoSource(
-            f"lambda functions are not supported: define {name} with def",
+            "a lambda is not supported by srcdiff: define the function with def",
             Loc(fn.__code__.co_filename, fn.__code__.co_firstlineno),
         )
     file = fn.__code__.co_filename
