@@ -61,8 +61,7 @@ class Transformed:
             raise SrcdiffError(f"rules must be a srcdiff.rules.RuleTable, got {type(rules).__name__}")
         if not isinstance(fallback, bool):
             raise SrcdiffError(f"fallback must be True or False, got {fallback!r}")
-        with reporting_bugs(getattr(fn, "__name__", repr(fn)), definition_loc(fn)):
-            self.parsed = frontend.parse(fn)
+        self.parsed = parse(fn)
         self.params = [a.arg for a in self.parsed.node.args.args]
         self.wrt_indices, self.wrt_is_tuple = normalize_wrt(wrt, self.params, self.parsed)
         self.backend = backend
@@ -186,6 +185,18 @@ def reporting_bugs(name: str, loc: Loc | None):
             "please report it with this function",
             loc,
         ) from e
+
+
+def parse(fn: Callable) -> frontend.ParsedFunction:
+    """`frontend.parse`, with the `def` line on errors about the function as a whole."""
+    where = definition_loc(fn)
+    with reporting_bugs(getattr(fn, "__name__", repr(fn)), where):
+        try:
+            return frontend.parse(fn)
+        except SrcdiffError as e:
+            if e.loc is not None or where is None:
+                raise
+            raise type(e)(e.message, where) from None
 
 
 def definition_loc(fn: Callable) -> Loc | None:

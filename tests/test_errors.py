@@ -174,7 +174,7 @@ BAD_CALLS = [
     case("not_callable", 42, "function", "int", at=None),
     case("unknown_backend", two, "'cuda'", "numba", args=(1.0, 2.0), options={"backend": "cuda"}, at=None),
     case("rules_not_a_table", two, "rules", args=(1.0, 2.0), options={"rules": "not a table"}, at=None),
-    case("grad_of_grad", srcdiff.grad(two, backend="python"), "grad", args=(2.0, 3.0), at=None),
+    case("grad_of_grad", srcdiff.grad(two, backend="python"), "grad", args=(2.0, 3.0), at=two),
 ]
 
 # Rejected today, planned: these document the current messages and flip when support lands.
