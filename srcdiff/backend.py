@@ -192,27 +192,30 @@ def compile_numba(
 ) -> Callable:
     """A numba dispatcher for `fn`, compiled for `param_types` or loaded from numba's cache.
 
-    numba raises what unpickling raises on a truncated or corrupt cache file: then
-    the module's cache files are deleted and the code compiled once more.
+    Other than a NumbaError, numba raises what unpickling raises on a truncated or
+    corrupt cache file, or a RuntimeError when it finds nowhere to write one. Then
+    the module's cache files are deleted and it compiles again; if that fails too,
+    it compiles without its cache.
     """
     from numba.core.errors import NumbaError
 
     signature = numba_signature(param_types)
-    for retry in (False, True):
+    failure: Exception | None = None
+    for attempt, use_cache in enumerate([True, True, False] if cache else [False]):
         dispatcher = None
         try:
-            dispatcher = new_dispatcher(fn, cache)
+            dispatcher = new_dispatcher(fn, use_cache)
             dispatcher.compile(signature)
             return dispatcher
         except NumbaError as e:
             raise numba_rejected(str(e), path, module, loc) from None
-        except Exception as e:  # anything numba raises becomes a SrcdiffError
-            if not retry and cache and forget_numba_cache(dispatcher, path):
-                continue
-            raise NumbaRejected(
-                f"numba failed on the generated code ({path}): {type(e).__name__}: {e}", loc
-            ) from e
-    raise AssertionError("unreachable")  # pragma: no cover
+        except Exception as e:  # anything else numba raises becomes a SrcdiffError too
+            failure = e
+            if attempt == 0:
+                forget_numba_cache(dispatcher, path)
+    raise NumbaRejected(
+        f"numba failed on the generated code ({path}): {type(failure).__name__}: {failure}", loc
+    ) from failure
 
 
 def new_dispatcher(fn: Callable, cache: bool) -> Callable:
@@ -231,15 +234,14 @@ def numba_signature(param_types: list) -> tuple:
     )
 
 
-def forget_numba_cache(dispatcher, path: Path) -> bool:
-    """Delete numba's cache files (index and data) for the module at `path`; were there any?"""
+def forget_numba_cache(dispatcher, path: Path) -> None:
+    """Delete numba's cache files (index and data) for the module at `path`."""
     cache = getattr(dispatcher, "_cache", None)
     directory = Path(getattr(cache, "cache_path", None) or path.parent / "__pycache__")
     stale = [*directory.glob(f"{path.stem}.*.nbi"), *directory.glob(f"{path.stem}.*.nbc")]
     for file in stale:
         with contextlib.suppress(FileNotFoundError):
             file.unlink()
-    return bool(stale)
 
 
 def numba_rejected(message: str, path: Path, module: Module, loc: Loc | None) -> NumbaRejected:

@@ -273,3 +273,32 @@ def test_write_module_replaces_a_file_with_other_text(tmp_path):
     path.write_bytes(b"\xff\xfe not utf-8")
     assert backend.write_module(module, tmp_path) == path
     assert path.read_text() == module.source
+
+
+# ---------------------------------------------------------------- numba failing on other things than the code
+
+
+def test_numba_with_nowhere_to_cache_compiles_uncached(monkeypatch):
+    real = backend.new_dispatcher
+
+    def no_cache_location(fn, cache):
+        if cache:
+            raise RuntimeError("cannot cache function: no locator available for file")
+        return real(fn, cache)
+
+    monkeypatch.setattr(backend, "new_dispatcher", no_cache_location)
+    g = srcdiff.grad(cube)
+    assert g(2.0) == 12.0
+    assert hasattr(g.last.function, "signatures")  # numba-compiled all the same
+
+
+def test_numba_crashing_becomes_a_srcdiff_error_or_a_fallback(monkeypatch):
+    def crash(fn, cache):
+        raise KeyError("something inside numba")
+
+    monkeypatch.setattr(backend, "new_dispatcher", crash)
+    with pytest.raises(srcdiff.SrcdiffError, match="numba failed on the generated code .*KeyError") as info:
+        srcdiff.grad(square)(2.0)
+    assert info.value.loc.line == square.__code__.co_firstlineno  # the user's function, at least
+    with pytest.warns(SrcdiffWarning, match="KeyError"):
+        assert srcdiff.grad(square, fallback=True)(2.0) == 4.0
