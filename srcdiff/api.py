@@ -161,6 +161,8 @@ class Transformed:
 
     def type_of(self, name: str, value: Any) -> infer.Type:
         try:
+            if self.backend == "numba" and isinstance(value, int) and not -(2**63) <= value < 2**63:
+                raise SrcdiffError(f"{value} does not fit numba's int64; pass a float, or backend='python'")
             return infer.type_of_value(value)
         except SrcdiffError as e:
             message = f"argument '{name}' of {self.parsed.name}: {e.message}"

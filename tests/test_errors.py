@@ -166,6 +166,7 @@ BAD_CALLS = [
     case("none_argument", two, "'x'", "NoneType", args=(None, 2.0), call_time=True),
     case("complex_argument", two, "'x'", "complex", args=(1j, 2.0), call_time=True),
     case("float16_array_argument", two, "'x'", "float16", args=(np.ones(2, np.float16), 2.0), call_time=True),
+    case("int_too_big_for_numba", two, "'y'", "int64", args=(2.0, 2**70), options=NUMBA, call_time=True),
     case("too_few_arguments", two, "two_params", "'y'", args=(2.0,), call_time=True),
     case("too_many_arguments", two, "two_params", "too many", args=(1.0, 2.0, 3.0), call_time=True),
     case("builtin_function", math.sin, "sin", "not a python function", at=None),  # no source, no line

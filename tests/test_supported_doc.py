@@ -49,16 +49,16 @@ def refreshed(doc: str, tmp_path: Path, problems: list) -> str:
 
     def check(match: re.Match) -> str:
         kind, code = match[1], match[2]
-        first_line = code.splitlines()[0]
+        where = f"the example at docs/supported.md:{doc.count(chr(10), 0, match.start()) + 1}"
         message = run(code, tmp_path / f"example_{match.start()}")
         if kind == "works" and message is not None:
-            problems.append(f"{first_line!r} should work but raises: {message}")
+            problems.append(f"{where} should work but raises: {message}")
         if kind == "in-progress" and message is None:
-            problems.append(f"{first_line!r} works now: move it to the do list")
+            problems.append(f"{where} works now: move it to the do list")
         if kind != "error":
             return match[0]
         if message is None:
-            problems.append(f"{first_line!r} raises no error")
+            problems.append(f"{where} raises no error")
             return match[0]
         return f"<!-- error -->\n```python\n{code}```\n```text\n{message}\n```\n"
 
