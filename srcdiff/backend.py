@@ -51,7 +51,11 @@ def load(
     if backend not in BACKENDS:
         raise SrcdiffError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     directory, cached = module_directory()
-    path = write_module(module, directory)
+    try:
+        path = write_module(module, directory)
+    except OSError as e:  # a full disk, a quota: the directory passed the probe but this write failed
+        directory, cached = stand_in_for(directory, describe(e)), False
+        path = write_module(module, directory)
     python_externals = {k: python_version_of(f) for k, f in module.externals.items()}
     python_fn = import_entry(path, module, python_externals, f"srcdiff_generated.{path.stem}_py")
     if backend == "python":
@@ -93,14 +97,20 @@ def module_directory() -> tuple[Path, bool]:
     problem = unwritable(directory)
     if problem is None:
         return directory, True
-    stand_in = Path(tempfile.mkdtemp(prefix="srcdiff-uncached-"))
-    atexit.register(shutil.rmtree, stand_in, ignore_errors=True)
-    _STAND_INS[directory] = stand_in
-    warn(
-        f"cannot write to the srcdiff cache directory {directory} ({problem}); gradients work but "
-        "are compiled again in every process. Set SRCDIFF_CACHE_DIR to a writable directory"
-    )
-    return stand_in, False
+    return stand_in_for(directory, problem), False
+
+
+def stand_in_for(directory: Path, problem: str) -> Path:
+    """A temporary directory, deleted at exit, used instead of `directory`; warn once."""
+    if directory not in _STAND_INS:
+        stand_in = Path(tempfile.mkdtemp(prefix="srcdiff-uncached-"))
+        atexit.register(shutil.rmtree, stand_in, ignore_errors=True)
+        _STAND_INS[directory] = stand_in
+        warn(
+            f"cannot write to the srcdiff cache directory {directory} ({problem}); gradients work but "
+            "are compiled again in every process. Set SRCDIFF_CACHE_DIR to a writable directory"
+        )
+    return _STAND_INS[directory]
 
 
 def unwritable(directory: Path) -> str | None:
@@ -109,8 +119,12 @@ def unwritable(directory: Path) -> str | None:
         directory.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=directory).close()
     except OSError as e:
-        return f"{type(e).__name__}: {e.strerror or e}"
+        return describe(e)
     return None
+
+
+def describe(error: OSError) -> str:
+    return f"{type(error).__name__}: {error.strerror or error}"
 
 
 def module_key(module: Module) -> str:

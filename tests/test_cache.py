@@ -231,6 +231,22 @@ def test_unwritable_cache_warns_once_per_process(tmp_path, monkeypatch, fresh_pr
         assert srcdiff.grad(cube, backend="python")(3.0) == 27.0  # a new gradient, no second warning
 
 
+def test_failing_write_falls_back_to_uncached(tmp_path, monkeypatch, fresh_process_state):
+    """The directory is writable, but writing this module fails (a full disk, say)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SRCDIFF_CACHE_DIR", str(cache))
+    real = backend.publish
+
+    def disk_full(path, text):
+        if path.parent == cache:
+            raise OSError(28, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(backend, "publish", disk_full)
+    with pytest.warns(SrcdiffWarning, match="No space left on device"):
+        assert srcdiff.grad(cube)(2.0) == 12.0
+
+
 def test_stand_in_directory_is_removed_at_exit(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
