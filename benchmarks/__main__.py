@@ -1,0 +1,5 @@
+"""`python -m benchmarks [--quick | --tiny]`: see benchmarks/runner.py."""
+
+from .runner import main
+
+main()
