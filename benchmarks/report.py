@@ -180,13 +180,14 @@ def machine_lines(run: dict) -> list[str]:
     m = run["machine"]
     versions = ", ".join(f"{p} {v}" for p, v in m["versions"].items() if v)
     settings = run["settings"]
+    threads = f"{settings['threads']} thread(s)" if settings.get("threads") else "its default threads"
     return [
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}; load average "
         f"{m['load_before']} before the run, {m['load_after']} after (1, 5, 15 min)",
         f"- Python {m['python']}; {versions}; srcdiff at commit {m['srcdiff_commit']}",
         f"- Run: `{run['command']}` on {run['date']}, {run['seconds']:.0f} s in all; at most "
         f"{settings['repeats']} timed rounds or {settings['seconds']:g} s per tool and workload, "
-        f"budget {settings['budget']:g} s",
+        f"budget {settings['budget']:g} s; each library (BLAS, XLA, PyTorch) on {threads}",
         *(f"- Skipped {LABELS[t]}: {reason}" for t, reason in run["skipped"].items()),
     ]
 

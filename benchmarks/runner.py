@@ -55,7 +55,13 @@ def run_tool(tool: str, keys: list[str], options, refs: Path, log) -> dict:
         command += ["--mode", options.mode]
         with open(refs / f"{tool}.stderr", "a") as stderr:
             process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT, start_new_session=True
+                command,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                cwd=ROOT,
+                env=worker_environment(refs, options.threads),
+                start_new_session=True,
             )
             lines: queue.Queue = queue.Queue()
             threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
@@ -87,6 +93,18 @@ def run_tool(tool: str, keys: list[str], options, refs: Path, log) -> dict:
     return results
 
 
+def worker_environment(refs: Path, threads: int) -> dict:
+    """The workers' environment: one numba cache per run (each primal compiles once), and every
+    library held to `threads` threads (0: each library's default)."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(refs / "numba-cache"))
+    if threads:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = str(threads)
+        if threads == 1:
+            env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
+    return env
+
+
 def tail(refs: Path, tool: str) -> str:
     text = (refs / f"{tool}.stderr").read_text(errors="replace").strip().splitlines()
     return " | ".join(text[-3:])[-600:]
@@ -105,6 +123,9 @@ def parse(argv: list[str] | None):
     parser.add_argument("--repeats", type=int, help="timed rounds at most")
     parser.add_argument("--seconds", type=float, help="time for the timed rounds of one workload")
     parser.add_argument("--budget", type=float, help="seconds one tool may take on one workload")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads each library may use (default 1; 0: its own default)"
+    )
     parser.add_argument("--results", type=Path, help="JSON file to write (default: benchmarks/results/)")
     parser.add_argument("--docs", type=Path, help="write the Markdown page and chart to this directory")
     options = parser.parse_args(argv)
@@ -135,7 +156,6 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict = {}
     skipped: dict = {}
     refs = Path(tempfile.mkdtemp(prefix="srcdiff-benchmarks-"))
-    os.environ["NUMBA_CACHE_DIR"] = str(refs / "numba-cache")  # the primal compiles once per run
     try:
         for tool in sorted(chosen, key=RUN_ORDER.index):
             if reason := tools.missing(tool):
@@ -152,7 +172,12 @@ def main(argv: list[str] | None = None) -> dict:
         "mode": options.mode,
         "command": "python -m benchmarks" + ("" if options.mode == "full" else f" --{options.mode}"),
         "seconds": round(time.monotonic() - started, 1),
-        "settings": {"repeats": options.repeats, "seconds": options.seconds, "budget": options.budget},
+        "settings": {
+            "repeats": options.repeats,
+            "seconds": options.seconds,
+            "budget": options.budget,
+            "threads": options.threads,
+        },
         "machine": {**described, "load_after": machine.load()},
         "skipped": skipped,
         "workloads": [{"key": w.key, "name": w.name, "kind": w.kind} for w in workloads],
