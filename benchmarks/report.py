@@ -187,7 +187,8 @@ def machine_lines(run: dict) -> list[str]:
         f"- Python {m['python']}; {versions}; srcdiff at commit {m['srcdiff_commit']}",
         f"- Run: `{run['command']}` on {run['date']}, {run['seconds']:.0f} s in all; at most "
         f"{settings['repeats']} timed rounds or {settings['seconds']:g} s per tool and workload, "
-        f"budget {settings['budget']:g} s; each library (BLAS, XLA, PyTorch) on {threads}",
+        f"budget {settings['budget']:g} s; each library (BLAS, XLA, PyTorch) on {threads}; "
+        f"srcdiff's first calls with {settings.get('srcdiff_cache', 'an empty')} cache",
         *(f"- Skipped {LABELS[t]}: {reason}" for t, reason in run["skipped"].items()),
     ]
 

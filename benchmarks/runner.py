@@ -1,11 +1,13 @@
 """The benchmark runner: every tool on every workload, one process per tool, under a budget.
 
     python -m benchmarks            # the full run: writes benchmarks/results/<date>.json and docs/
-    python -m benchmarks --quick    # smaller loops and batches, one GMM, fewer repeats
+    python -m benchmarks --quick    # smaller loops and batches, one GMM, fewer repeats, and
+                                    # srcdiff's own disk cache (so a second run skips compiling)
     python -m benchmarks --tiny     # tiny sizes, seconds: what the test runs
 
 Tools run one after another (never two at once: they would share the 2 cores), each in a
-`benchmarks.worker` process going through its workloads. A workload that has not reported
+`benchmarks.worker` process going through its workloads (a process per workload for the
+numba-based tools). A workload that has not reported
 within the budget is stopped and reported as a timeout, and the tool's process is started
 again for the workloads left. Tools whose library is missing are listed as skipped.
 """
@@ -30,6 +32,7 @@ from . import machine, report, suite, tools
 from .worker import MARK
 
 ROOT = Path(__file__).resolve().parents[1]
+FRESH_PROCESS = ("numba", "hand", "srcdiff")
 RUN_ORDER = ("numba", "hand", "srcdiff", "jax", "torch", "autograd")  # references first
 MODES = {  # repeats (rounds at most), seconds of timed rounds, budget per tool and workload
     "full": (30, 20.0, 150.0),
@@ -46,13 +49,22 @@ def read_lines(stream, lines: queue.Queue) -> None:
 
 
 def run_tool(tool: str, keys: list[str], options, refs: Path, log) -> dict:
-    """{workload key: result} for one tool, restarting its process after a timeout or a crash."""
+    """{workload key: result} for one tool: numba-based tools start cheaply, so they get a new
+    process for every workload and every first call compiles from nothing (srcdiff and numba
+    would otherwise reuse code compiled for a workload of the same argument types)."""
+    if tool not in FRESH_PROCESS:
+        return run_workers(tool, keys, options, refs, log)
+    return {k: v for key in keys for k, v in run_workers(tool, [key], options, refs, log).items()}
+
+
+def run_workers(tool: str, keys: list[str], options, refs: Path, log) -> dict:
+    """{workload key: result}, restarting the tool's process after a timeout or a crash."""
     results: dict = {}
     while keys:
         command = [sys.executable, "-m", "benchmarks.worker", tool, ",".join(keys), "--refs", str(refs)]
         command += ["--repeats", str(options.repeats), "--seconds", str(options.seconds)]
         command += ["--budget", str(options.budget)]
-        command += ["--mode", options.mode]
+        command += ["--mode", options.mode] + (["--cold"] if options.cold else [])
         with open(refs / f"{tool}.stderr", "a") as stderr:
             process = subprocess.Popen(
                 command,
@@ -133,6 +145,7 @@ def parse(argv: list[str] | None):
     if unknown:
         parser.error(f"unknown tools {', '.join(sorted(unknown))}; choose from {', '.join(tools.TOOLS)}")
     repeats, seconds, budget = MODES[options.mode]
+    options.cold = options.mode != "quick"
     options.repeats = options.repeats or repeats
     options.seconds = options.seconds or seconds
     options.budget = options.budget or budget
@@ -177,6 +190,7 @@ def main(argv: list[str] | None = None) -> dict:
             "seconds": options.seconds,
             "budget": options.budget,
             "threads": options.threads,
+            "srcdiff_cache": "empty" if options.cold else "the user's",
         },
         "machine": {**described, "load_after": machine.load()},
         "skipped": skipped,

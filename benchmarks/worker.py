@@ -50,12 +50,12 @@ def check(tool: str, key: str, grads: list, refs: Path) -> dict:
     return {"reference": None, "error": None, "correct": None}
 
 
-def run(tool: str, workload, refs: Path, repeats: int, seconds: float, budget: float) -> dict:
+def run(tool: str, workload, refs: Path, repeats: int, seconds: float, budget: float, cold: bool) -> dict:
     args = workload.make_inputs()
     if tool != "numba":  # the numba tool's own first call is the primal's compilation
         primal = tools.primal(workload)
         primal(*args)
-    if tool == "srcdiff":  # a cold cache for every workload: the first call transforms and compiles
+    if tool == "srcdiff" and cold:  # an empty cache: the first call transforms and compiles
         os.environ["SRCDIFF_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"srcdiff-{workload.key}-", dir=refs)
     started = time.perf_counter()
     gradient, tool_args = tools.prepare(tool, workload, args)
@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=10.0, help="time for the timed rounds")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds the runner allows a workload")
+    parser.add_argument("--cold", action="store_true", help="give srcdiff an empty cache for each workload")
     parser.add_argument("--mode", choices=("full", "quick", "tiny"), default="full", help="workload sizes")
     options = parser.parse_args(argv)
     by_key = {w.key: w for w in suite.workloads(options.mode)}
