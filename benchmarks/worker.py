@@ -123,9 +123,8 @@ def main(argv: list[str] | None = None) -> None:
         emit(event="start", workload=key)
         try:
             workload = by_key[key]
-            outcome = run(
-                options.tool, workload, options.refs, options.repeats, options.seconds, options.budget
-            )
+            settings = (options.repeats, options.seconds, options.budget, options.cold)
+            outcome = run(options.tool, workload, options.refs, *settings)
             emit(event="result", workload=key, status="ok", **outcome)
         except Exception as e:  # one workload failing must not stop the others
             traceback.print_exc(file=sys.stderr)
