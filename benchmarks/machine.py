@@ -37,14 +37,18 @@ def version(package: str) -> str | None:
 
 
 def srcdiff_commit() -> str | None:
+    """The commit srcdiff was run from, with "+changes" if srcdiff/ differs from it."""
     root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True).stdout.strip()
+
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        )
+        commit = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--", "srcdiff")
     except OSError:
         return None
-    return out.stdout.strip() or None
+    return (commit + (" +changes" if changed else "")) or None
 
 
 def load() -> list[float] | None:
