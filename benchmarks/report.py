@@ -26,6 +26,11 @@ def seconds(t: float | None) -> str:
     return f"{t:.3g} s"
 
 
+def times(r: float) -> str:
+    """A ratio: two decimals while small, then three significant digits, then whole numbers."""
+    return f"{r:.2f}" if r < 10 else f"{r:.3g}" if r < 1000 else f"{r:,.0f}"
+
+
 def outcome(result: dict | None) -> str:
     """A short word for a result that has no timing."""
     if result is None:
@@ -42,7 +47,7 @@ def ratio(result: dict) -> float:
 def versus(result: dict, srcdiff: dict | None) -> str:
     if srcdiff is None or srcdiff.get("status") != "ok":
         return "-"
-    return f"{result['gradient']['median'] / srcdiff['gradient']['median']:.2f}"
+    return times(result["gradient"]["median"] / srcdiff["gradient"]["median"])
 
 
 def verdict(result: dict) -> str:
@@ -72,7 +77,7 @@ def rows(run: dict, key: str) -> list[list[str]]:
         g = result["gradient"]
         spread = f"{seconds(g['median'])} ({seconds(g['min'])} - {seconds(g['max'])}, n={g['n']})"
         out.append(
-            [LABELS[tool], seconds(result["first_call"]), spread, f"{ratio(result):.2f}",
+            [LABELS[tool], seconds(result["first_call"]), spread, times(ratio(result)),
              versus(result, results.get("srcdiff")), memory(result), verdict(result)]
         )  # fmt: skip
     return out
@@ -134,7 +139,7 @@ def summary_rows(run: dict) -> list[list[str]]:
         cells = []
         for tool in TOOLS[1:]:
             result = results.get(tool)
-            cells.append(f"{ratio(result):.2f}" if result and result["status"] == "ok" else outcome(result))
+            cells.append(times(ratio(result)) if result and result["status"] == "ok" else outcome(result))
         primal = results.get("numba")
         body.append(
             [
@@ -239,6 +244,7 @@ def draw_chart(run: dict, path: Path) -> bool:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
     except ImportError:
         return False
     workloads = run["workloads"]
@@ -252,13 +258,7 @@ def draw_chart(run: dict, path: Path) -> bool:
             if result is None:
                 continue
             if result["status"] == "ok":
-                ax.bar(
-                    x,
-                    result["gradient"]["median"],
-                    width,
-                    color=f"C{n}",
-                    label=LABELS[tool] if i == 0 else None,
-                )
+                ax.bar(x, result["gradient"]["median"], width, color=f"C{n}")
             elif result["status"] == "timeout":
                 ax.bar(x, result["budget"], width, color=f"C{n}", alpha=0.3, hatch="//")
                 ax.text(x, result["budget"], "timeout", rotation=90, ha="center", va="bottom", fontsize=7)
@@ -267,8 +267,8 @@ def draw_chart(run: dict, path: Path) -> bool:
     ax.set_yscale("log")
     ax.set_ylabel("median gradient time (s), log scale")
     ax.set_xticks(range(len(workloads)), [w["name"] for w in workloads], rotation=25, ha="right", fontsize=8)
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles, labels, fontsize=8, ncol=3)
+    handles = [Patch(color=f"C{n}", label=LABELS[tool]) for n, tool in enumerate(shown)]
+    ax.legend(handles=handles, fontsize=8, ncol=3)
     ax.set_title(f"Gradient time per tool (numba primal = the function itself), {run['date'][:10]}")
     ax.grid(axis="y", which="major", alpha=0.3)
     fig.tight_layout()
