@@ -62,3 +62,73 @@ def sum_to(c, x):
             target += i * target_stride[k]
         out[target] += flat[f]
     return out.reshape(x.shape)
+
+
+# ---------------------------------------------------------------- reductions along one axis
+# numba compiles np.max, np.min and np.prod of a whole array only. These take an `axis`
+# (negative counts from the end; srcdiff.types checks its range) and return what NumPy
+# returns: an array with that axis removed, or a number for a 1-d `x`. Each moves `axis`
+# first with swapaxes (a view; the other axes keep their order), then combines the slices
+# ``v[0], v[1], ...`` elementwise, so one body serves every ndim.
+
+
+def max_along(x, axis):
+    """``np.max(x, axis=axis)``."""
+    v = x
+    for a in range(axis % x.ndim, 0, -1):
+        v = np.swapaxes(v, a, a - 1)
+    if v.shape[0] == 0:
+        raise ValueError("zero-size array to reduction operation maximum which has no identity")
+    out = v[0]
+    for k in range(1, v.shape[0]):
+        out = np.maximum(out, v[k])
+    return out
+
+
+def min_along(x, axis):
+    """``np.min(x, axis=axis)``."""
+    v = x
+    for a in range(axis % x.ndim, 0, -1):
+        v = np.swapaxes(v, a, a - 1)
+    if v.shape[0] == 0:
+        raise ValueError("zero-size array to reduction operation minimum which has no identity")
+    out = v[0]
+    for k in range(1, v.shape[0]):
+        out = np.minimum(out, v[k])
+    return out
+
+
+def prod_along(x, axis):
+    """``np.prod(x, axis=axis)``."""
+    v = x
+    for a in range(axis % x.ndim, 0, -1):
+        v = np.swapaxes(v, a, a - 1)
+    if v.shape[0] == 0:
+        raise ValueError("srcdiff: np.prod over an axis of length 0 is not supported")
+    out = v[0]
+    for k in range(1, v.shape[0]):
+        out = out * v[k]
+    return out
+
+
+def prod_others(x, axis):
+    """Each element's product of the other elements along `axis`: the adjoint of a product.
+
+    A prefix product times a suffix product, with no division, so it is right when `x`
+    has zeros (``ans / x`` is not).
+    """
+    out = np.empty_like(x)
+    v, w = x, out
+    for a in range(axis % x.ndim, 0, -1):
+        v, w = np.swapaxes(v, a, a - 1), np.swapaxes(w, a, a - 1)
+    n = v.shape[0]
+    if n == 0:
+        return out
+    w[0] = 1
+    for k in range(1, n):  # w[k] = v[0] * ... * v[k - 1]
+        w[k] = w[k - 1] * v[k - 1]
+    after = v[n - 1]
+    for k in range(n - 2, -1, -1):  # times v[k + 1] * ... * v[n - 1]
+        w[k] = w[k] * after
+        after = after * v[k]
+    return out

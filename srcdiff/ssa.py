@@ -77,6 +77,14 @@ TEMP_HINTS = {
     operator.pos: "pos",
     operator.not_: "not_",
 }
+# Reductions numba compiles without an axis only: with one, they call these helpers.
+ALONG = {
+    np.max: runtime.max_along,
+    np.amax: runtime.max_along,
+    np.min: runtime.min_along,
+    np.amin: runtime.min_along,
+    np.prod: runtime.prod_along,
+}
 ALLOWED_BUILTINS = {abs, min, max, float, int, round, pow, bool}
 
 
@@ -566,7 +574,8 @@ class Builder:
         """``np.sum(x, axis=0, keepdims=True)`` and friends, in the forms numba compiles.
 
         numba's reductions take ``axis`` only for `np.sum`: a mean over an axis is a sum
-        divided by that axis's length, and ``keepdims`` re-inserts the axis.
+        divided by that axis's length, max/min/prod call `runtime` helpers (`ALONG`),
+        and ``keepdims`` re-inserts the axis.
         """
         name = describe(fn)
         axis, keepdims = kwargs.pop("axis", Const(None)), kwargs.pop("keepdims", Const(False))
@@ -578,15 +587,15 @@ class Builder:
             if keepdims.value:
                 raise unsupported(f"{name}(..., keepdims=True) without an axis", self.loc(node))
             return self.emit(fn, tuple(args), node)
-        if fn not in (np.sum, np.mean):
-            raise unsupported(f"{name} with axis=", self.loc(node), "numba supports an axis for np.sum only")
-        result = self.emit(np.sum, tuple(args), node, (("axis", axis),))
+        if fn not in (np.sum, np.mean, *ALONG):
+            raise unsupported(f"{name} with axis=", self.loc(node))
+        result = self.emit(ALONG.get(fn, np.sum), tuple(args), node, (("axis", axis),))
         if fn is np.mean:
             result = self.emit(
                 operator.truediv, (result, self.emit(runtime.dim, (args[0], axis), node)), node
             )
-        if keepdims.value:
-            result = self.emit(np.expand_dims, (result, axis), node)
+        if keepdims.value:  # np.asarray: numba expands arrays only, and a 1-d x reduces to a number
+            result = self.emit(np.expand_dims, (self.emit(np.asarray, (result,), node), axis), node)
         return result
 
     def check_arity(self, fn: Callable, args: list, name: str, node: ast.Call) -> None:

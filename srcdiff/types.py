@@ -146,7 +146,18 @@ PROMOTING = {
     np.clip,
     np.where,
 }
-REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
+REDUCTIONS = {
+    np.sum,
+    np.mean,
+    np.prod,
+    np.max,
+    np.min,
+    np.amax,
+    np.amin,
+    runtime.max_along,  # np.max(x, axis=k) in the forms numba compiles (srcdiff.ssa)
+    runtime.min_along,
+    runtime.prod_along,
+}
 
 
 def result_type(fn: Any, arg_types: list, kwargs: dict | None = None) -> Type:
@@ -181,14 +192,25 @@ def result_type(fn: Any, arg_types: list, kwargs: dict | None = None) -> Type:
 
 
 def reduction_type(fn, t: Type, kwargs: dict) -> Type:
+    axis, keepdims = kwargs.get("axis"), kwargs.get("keepdims", False)
+    check_axes(axis, t.ndim if isinstance(t, Array) else 0)
     if not isinstance(t, Array):
         return with_kind(t, "float") if fn is np.mean else t
     kind = "float" if fn is np.mean else t.kind
-    axis, keepdims = kwargs.get("axis"), kwargs.get("keepdims", False)
     if axis is None:
         return Array(with_kind(t, kind).dtype, t.ndim) if keepdims else Scalar(kind)
     ndim = t.ndim if keepdims else t.ndim - (len(axis) if isinstance(axis, tuple) else 1)
     return Array(with_kind(t, kind).dtype, ndim) if ndim else Scalar(kind)
+
+
+def check_axes(axis, ndim: int) -> None:
+    """SrcdiffError unless `axis` (None, an int or a tuple of ints) names axes of an `ndim`-d value."""
+    for a in axis if isinstance(axis, tuple) else () if axis is None else (axis,):
+        if not isinstance(a, int) or isinstance(a, bool):
+            raise SrcdiffError(f"axis must be an integer, not {a!r}")
+        if not -ndim <= a < ndim:
+            what = "a scalar" if ndim == 0 else f"an array of {ndim} dimension{'s' * (ndim > 1)}"
+            raise SrcdiffError(f"axis {a} is out of bounds for {what}")
 
 
 def dot_type(arg_types: list) -> Type:
@@ -262,6 +284,11 @@ def array_literal_type(ts: list, kw: dict) -> Type:
     return Array({"float": "float64", "int": "int64", "bool": "bool"}[scalar_kind([t.kind for t in ts])], 1)
 
 
+def asarray_type(ts: list, kw: dict) -> Type:
+    """``np.asarray(x)``: `x` if it is an array, else a 0-d array of its kind."""
+    return ts[0] if isinstance(ts[0], Array) else with_kind(Array("float64", 0), ts[0].kind)
+
+
 def arange_type(ts: list, kw: dict) -> Type:
     return Array("int64" if all(t == INT for t in ts) else "float64", 1)
 
@@ -284,4 +311,6 @@ SHAPES = {
     np.copy: lambda ts, kw: ts[0],
     np.size: lambda ts, kw: INT,
     np.expand_dims: lambda ts, kw: Array(ts[0].dtype, ts[0].ndim + 1),
+    runtime.prod_others: lambda ts, kw: ts[0],
+    np.asarray: asarray_type,
 }

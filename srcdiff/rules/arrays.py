@@ -11,6 +11,7 @@ import operator
 
 import numpy as np
 
+from .. import runtime
 from . import RuleSet
 
 rules = RuleSet()
@@ -27,7 +28,7 @@ def spread(g, x, axis, keepdims):
         return np.full(np.shape(x), g)
     if keepdims or axis is None:
         return np.broadcast_to(g, np.shape(x))
-    return np.broadcast_to(np.expand_dims(g, axis), np.shape(x))
+    return np.broadcast_to(np.expand_dims(np.asarray(g), axis), np.shape(x))  # numba: g may be a number
 
 
 # ---------------------------------------------------------------- reductions
@@ -44,15 +45,46 @@ def mean(g, ans, x, *, axis=None, keepdims=False):
     return (spread(g / count, x, axis, keepdims),)
 
 
+@rules.defvjp(np.sum, np.mean, np.max, np.amax, np.min, np.amin, np.prod, when=ndims(0))
+def reduce_number(g, ans, x):
+    return (g,)
+
+
+# The gradient of a maximum or minimum goes to the positions that attain it, shared
+# equally among ties (as JAX does: three equal maxima get a third each). Over an axis,
+# `srcdiff.ssa` lowers them to `runtime.max_along` and friends; a 1-d array reduced over
+# its only axis gives a number, as without an axis.
+
+
 @rules.defvjp(np.max, np.amax, np.min, np.amin, when=lambda x: getattr(x, "ndim", 0) > 0)
+@rules.defvjp(runtime.max_along, runtime.min_along, when=ndims(1))
 def extremum(g, ans, x):
     hits = x == ans
     return (g * hits / np.sum(hits),)
 
 
+@rules.defvjp(runtime.max_along, runtime.min_along, when=lambda x: getattr(x, "ndim", 0) > 1)
+def extremum_along(g, ans, x, *, axis=None):
+    hits = x == np.expand_dims(ans, axis)
+    return (np.expand_dims(g / np.sum(hits, axis=axis), axis) * hits,)
+
+
+# The adjoint of a product is the product of the other factors: `runtime.prod_others`
+# computes it from prefix and suffix products, right with zeros too (``g * ans / x`` is not).
+
+
 @rules.defvjp(np.prod, when=lambda x: getattr(x, "ndim", 0) > 0)
+@rules.defvjp(runtime.prod_along, when=ndims(1))
 def prod(g, ans, x):
-    return (g * ans / x,)
+    return (g * np.reshape(runtime.prod_others(np.ravel(x), 0), np.shape(x)),)
+
+
+@rules.defvjp(runtime.prod_along, when=lambda x: getattr(x, "ndim", 0) > 1)
+def prod_along(g, ans, x, *, axis=None):
+    return (np.expand_dims(g, axis) * runtime.prod_others(x, axis),)
+
+
+rules.defnondiff(runtime.prod_others)  # a primitive for the rules above, not code to differentiate through
 
 
 # ---------------------------------------------------------------- linear algebra
@@ -109,7 +141,7 @@ def transpose(g, ans, x):
     return (np.transpose(g),)
 
 
-@rules.defvjp(np.copy)
+@rules.defvjp(np.copy, np.asarray)
 def copy(g, ans, x):
     return (g,)
 
