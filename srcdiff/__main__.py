@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -45,15 +46,28 @@ def parse_wrt(text: str | None):
     return items if len(items) > 1 else items[0]
 
 
+def parse_type(text: str):
+    """``float``, ``int``, ``bool``, or an array such as ``float64[:]``, ``float[:, :]``, ``float32[:]``."""
+    name, _, axes = text.partition("[")
+    if not axes:
+        if name not in ("float", "int", "bool"):
+            raise SrcdiffError(f"unknown type {text!r}: use float, int, bool or an array like float64[:, :]")
+        return infer.Scalar(name)
+    dtype = {"float": "float64", "int": "int64"}.get(name, name)
+    if dtype not in ("float64", "float32", "int64", "bool"):
+        raise SrcdiffError(f"unknown array dtype {name!r}: use float64, float32, int64 or bool")
+    return infer.Array(dtype, axes.count(":"))
+
+
 def show(args: argparse.Namespace) -> None:
     target = load_target(args.target)
     transformed = target if isinstance(target, api.Transformed) else api.grad(target, wrt=parse_wrt(args.wrt))
     types = transformed.default_types()
     if args.types:
-        names = args.types.split(",")
+        names = re.findall(r"\w+(?:\[[:,\s]*\])?", args.types)
         if len(names) != len(types):
             raise SrcdiffError(f"--types lists {len(names)} types for {len(types)} parameters")
-        types = [infer.Scalar(n.strip()) for n in names]
+        types = [parse_type(n) for n in names]
     if not args.stages:
         print(transformed.specialize(types).source, end="")
         return
@@ -71,7 +85,9 @@ def main(argv: list | None = None) -> int:
     show_parser = commands.add_parser("show", help="print the generated gradient code of a function")
     show_parser.add_argument("target", help="path/to/file.py:function or package.module:function")
     show_parser.add_argument("--wrt", help="parameters to differentiate: names or indices, comma-separated")
-    show_parser.add_argument("--types", help="argument types, comma-separated: float, int or bool")
+    show_parser.add_argument(
+        "--types", help="argument types, comma-separated: float, int, bool, or arrays like float64[:, :]"
+    )
     show_parser.add_argument("--stages", action="store_true", help="print the IR after every stage")
     args = parser.parse_args(argv)
     try:

@@ -129,7 +129,15 @@ def is_external(fn) -> bool:
         or fn in ir.COMPARE_SYMBOLS
         or fn in ir.UNARY_SYMBOLS
         or fn
-        in (operator.and_, operator.getitem, operator.setitem, runtime.add_at, runtime.dim, runtime.ndim)
+        in (
+            operator.and_,
+            operator.getitem,
+            operator.setitem,
+            runtime.add_at,
+            runtime.store,
+            runtime.dim,
+            runtime.ndim,
+        )
         or "." in ir.qualified_name(fn)
         or getattr(fn, "__module__", None) == "builtins"
     )
@@ -293,10 +301,16 @@ class Printer:
             return [
                 pad + ast.unparse(ast.Assign([ast.Subscript(target, index, ast.Store())], item, lineno=0))
             ]
+        if isinstance(stmt, Op) and stmt.fn is runtime.store:  # x[index] = value, in place
+            target, *index, item = (self.operand(a) for a in stmt.args)
+            subscript = ast.Subscript(target, index_expr(index, pattern_of(stmt)), ast.Store())
+            return [pad + ast.unparse(ast.Assign([subscript], item, lineno=0))]
         if isinstance(stmt, Op) and stmt.fn is runtime.add_at:  # d_x[index] += value
             target, *index, item = (self.operand(a) for a in stmt.args)
             subscript = ast.Subscript(target, index_expr(index, pattern_of(stmt)), ast.Store())
             return [pad + ast.unparse(ast.AugAssign(subscript, ast.Add(), item))]
+        if isinstance(stmt, Op) and stmt.result is None:  # a helper that writes into its first argument
+            return [pad + ast.unparse(ast.Expr(self.op_expr(stmt)))]
         if isinstance(stmt, Op):
             value = self.op_expr(stmt)
             if stmt.result in self.inline:

@@ -23,8 +23,8 @@ class Typed:
     types: dict
 
     def __getitem__(self, operand: ir.Operand) -> Type:
-        if isinstance(operand, ir.Const):
-            return type_of_value(operand.value)
+        if isinstance(operand, ir.Const):  # None: an omitted slice bound, which has no type
+            return None if operand.value is None else type_of_value(operand.value)
         return self.types[operand]
 
 

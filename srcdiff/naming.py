@@ -11,7 +11,9 @@ import builtins
 import keyword
 import re
 
-RUNTIME_HELPERS = {"push", "push_array", "sum_to", "add_at", "dim", "ndim"}  # srcdiff.runtime
+from . import runtime
+
+RUNTIME_HELPERS = {name for name, value in vars(runtime).items() if callable(value) and name[0] != "_"}
 RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"math", "np", "numpy"} | RUNTIME_HELPERS
 
 
@@ -21,6 +23,7 @@ class Namer:
     def __init__(self, reserved=()):
         self.taken = set(RESERVED) | set(reserved)
         self.counters: dict[str, int] = {}
+        self.hints: dict[str, str] = {}  # name handed out → the name it was made from (x_2 → x)
 
     def claim(self, name: str) -> str:
         """Take `name` exactly (a parameter name); it must be free."""
@@ -29,6 +32,11 @@ class Namer:
 
     def fresh(self, hint: str) -> str:
         base = sanitize(hint)
+        name = self.unique(base)
+        self.hints[name] = hint
+        return name
+
+    def unique(self, base: str) -> str:
         if base not in self.taken:
             self.taken.add(base)
             return base

@@ -21,9 +21,10 @@ from collections import defaultdict
 import numpy as np
 
 from . import ir, runtime
+from .errors import SrcdiffError
 from .infer import BOOL, INT
 from .ir import Const, Op, Symbol, Var
-from .types import Array
+from .types import Array, index_type, type_of_value
 
 RECORD_MODES = ("needed", "all")
 
@@ -46,8 +47,10 @@ DTYPES = {INT: "np.int64", BOOL: "np.bool_"}
 class Recorder:
     """Plans tapes and counters while the reverse pass is built; then writes the forward pass."""
 
-    def __init__(self, typed, namer, mode: str):
+    def __init__(self, typed, namer, mode: str, written):
         self.types = typed.types
+        self.written = written  # buffers.Buffers: arrays written in place are never stored
+        self.saves: dict = {}  # write op → the variable keeping the values it overwrites
         self.namer = namer
         self.mode = mode
         self.loop_of: dict = {}  # value → innermost loop whose body defines it
@@ -65,6 +68,7 @@ class Recorder:
         self.reversed_loops: list = []  # loops the reverse pass runs backwards
         for stmt in typed.func.body.ops:
             self.index(stmt, None, False, stmt)
+        self.last_version = self.arrays_made_in_loops(typed.func)
 
     def index(self, stmt, loop, direct: bool, top, branch=None) -> None:
         """Record where `stmt`'s values live: `loop` encloses it (directly in its body if
@@ -88,10 +92,54 @@ class Recorder:
             for s in region.ops:
                 self.index(s, inner, inner_direct, top, inner_branch)
 
+    def arrays_made_in_loops(self, func) -> dict:
+        """For each written array made anew in every iteration of a loop: the version the loop body
+        ends with. The reverse pass reads that back per iteration, then restores older versions."""
+        last = {}
+        for op in ir.ops_in(func.body):
+            if op.result not in self.written or op.fn is runtime.store or op.result not in self.loop_of:
+                continue
+            loop, buffer = self.loop_of[op.result], self.written.buffer_of[op.result]
+            members = [v for v, b in self.written.buffer_of.items() if b == buffer]
+            if op.result not in self.body_ops or any(not self.inside(v, loop) for v in members):
+                raise SrcdiffError(
+                    f"the array '{op.result.name}' is made inside a loop, written, and used outside that "
+                    "iteration or made inside a branch: not supported yet; make it before the loop "
+                    "or pass on a copy",
+                    op.loc,
+                )
+            top = [v for stmt in loop.body.ops for v in ir.defined_by(stmt)]
+            last[buffer] = [v for v in top if v in members][-1]
+        return last
+
+    def rewritten(self, op: Op, loop) -> bool:
+        """Whether an array `op` reads is written later in the same iteration of `loop`. Recomputing
+        at the start of a reverse iteration sees the arrays as the forward iteration left them."""
+        buffers = {self.written.buffer_of[a] for a in op.args if a in self.written}
+        if not buffers:
+            return False
+        later = loop.body.ops[loop.body.ops.index(op) + 1 :]
+        return any(
+            s.fn is runtime.store and self.written.buffer_of[s.result] in buffers
+            for stmt in later
+            for s in [stmt, *(o for region in ir.regions(stmt) for o in ir.ops_in(region))]
+            if isinstance(s, Op)
+        )
+
+    def inside(self, value, loop) -> bool:
+        """Whether `value` is defined in the body of `loop` (at any depth)."""
+        inner = self.loop_of.get(value)
+        while inner is not None and inner is not loop:
+            inner = self.parent[inner]
+        return inner is loop
+
     # ------------------------------------------------------------ while building the reverse pass
 
     def read(self, value, index_vars: dict):
         """The operand the reverse pass uses for primal `value` (a restored copy inside loops)."""
+        if value in self.written:  # the reverse pass restores a written array in place
+            last = self.last_version.get(self.written.buffer_of[value])
+            return value if last is None else self.stored_value(last)
         loop = self.loop_of.get(value) if isinstance(value, Var) else None
         if loop is None:
             return value
@@ -100,17 +148,42 @@ class Recorder:
         if value in self.restored[loop]:
             return self.restored[loop][value]
         op = self.body_ops.get(value)
-        if self.mode == "needed" and op is not None and recomputable(op):
+        if self.mode == "needed" and op is not None and recomputable(op) and not self.rewritten(op, loop):
             copy = Var(value.name, ir.RESTORED)
             args = tuple(self.read(a, index_vars) for a in op.args)
-            self.recomputed[loop].append(Op(op.fn, args, copy, op.loc))
+            self.recomputed[loop].append(Op(op.fn, args, copy, op.loc, op.kwargs))
             self.restored[loop][value] = copy
             return copy
+        return self.stored_value(value)
+
+    def stored_value(self, value: Var) -> Var:
+        """`value` read back from its tape at the start of each reverse iteration."""
+        loop = self.loop_of[value]
+        if value in self.restored[loop]:
+            return self.restored[loop][value]
         copy = self.restored[loop][value] = Var(value.name, ir.RESTORED)
         self.taped[loop].append(value)
         if value in self.branch_of:
             self.branch_reads[self.branch_of[value]].append(value)
         return copy
+
+    def save(self, store: Op) -> Var:
+        """The variable in which the forward pass keeps what `store` overwrites (``x_old = x[i]``)."""
+        if store not in self.saves:
+            array, *index, _ = store.args
+            saved = self.saves[store] = Var(self.namer.fresh(f"{array.name}_old"), ir.LOCAL)
+            options = {k: v.value for k, v in store.kwargs}
+            self.types[saved] = index_type([self.types[array], *(self.type_of(a) for a in index)], options)
+            if store.result in self.loop_of:
+                self.loop_of[saved] = self.loop_of[store.result]
+            if store.result in self.branch_of:
+                self.branch_of[saved] = self.branch_of[store.result]
+        return self.saves[store]
+
+    def type_of(self, operand):
+        if isinstance(operand, Var):
+            return self.types[operand]
+        return None if operand.value is None else type_of_value(operand.value)
 
     def trip_count(self, loop: ir.While) -> Var:
         """The variable counting `loop`'s iterations (a value defined where the loop is)."""
@@ -161,7 +234,8 @@ class Recorder:
         read = set(self.taped.get(loop, []))
         if self.mode == "all" and loop in self.reversed_loops:
             index = {loop.index} if isinstance(loop, ir.For) else set()
-            return read | {v for v, lp in self.loop_of.items() if lp is loop and v.kind != ir.TAPE} - index
+            values = {v for v, lp in self.loop_of.items() if lp is loop and v.kind != ir.TAPE}
+            return read | {v for v in values if v not in self.written} - index
         return read
 
     def forward(self, body: ir.Block) -> ir.Block:
@@ -178,11 +252,25 @@ class Recorder:
     def statement(self, stmt) -> list:
         """`stmt` rebuilt with its regions' writes; then the writes of what it defines."""
         before, defined = [], list(ir.defined_by(stmt))
+        if stmt in self.saves:  # x_old = x[i] (a copy if a slice), before x[i] = ...
+            before += self.save_ops(stmt)
+            defined.append(self.saves[stmt])
         if isinstance(stmt, ir.While) and stmt in self.trips:
             trips = self.trips[stmt]
             before.append(Op(ir.COPY, (Const(0),), Var(trips.name, ir.TAPE)))
             defined.append(trips)
         return [*before, self.rebuilt(stmt), *self.writes(defined)]
+
+    def save_ops(self, store: Op) -> list:
+        array, *index, _ = store.args
+        saved = self.saves[store]
+        if not isinstance(self.types[saved], Array):
+            return [Op(operator.getitem, (array, *index), saved, store.loc, store.kwargs)]
+        view = Var(self.namer.fresh(f"{array.name}_view"), ir.TEMP)
+        return [
+            Op(operator.getitem, (array, *index), view, store.loc, store.kwargs),
+            Op(np.copy, (view,), saved, store.loc),
+        ]
 
     def rebuilt(self, stmt):
         """`stmt` with the writes of its regions inserted (a new statement)."""

@@ -18,6 +18,20 @@ def add_at(target, index, value):
     target[index] += value
 
 
+def scatter_add(target, index, values):
+    """``target[index] += values`` for an integer array `index`, adding up repeated indices
+    (NumPy's ``target[index] += values`` keeps one of them): the adjoint of ``x[index]``."""
+    for k in range(index.shape[0]):
+        target[index[k]] += values[k]
+
+
+def store(target, index, value):
+    """``target[index] = value``, in place: the IR op of a write into an array, printed as that
+    statement. Its result is a new SSA version of `target`, printed under the same name."""
+    target[index] = value
+    return target
+
+
 def push_array(tape, k, value):
     """``tape[k] = value`` for an array value: `tape` has one more axis, and grows (and takes
     the value's shape) when it is full or empty."""
@@ -43,7 +57,7 @@ def push(tape, k, value):
 def sum_to(c, x):
     """`c` summed over the axes along which `x` (of the same ndim) was broadcast to `c`'s shape."""
     if c.shape == x.shape:
-        return c
+        return np.ascontiguousarray(c)  # one array layout for numba, whichever branch returns
     ndim = c.ndim
     source_stride = np.empty(ndim, np.int64)  # element strides of c, C order
     target_stride = np.empty(ndim, np.int64)  # of x, 0 along broadcast axes

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import dataflow, frontend, ir, runtime
+from . import buffers, dataflow, frontend, ir, runtime
 from .errors import Loc, NoSource, SrcdiffError, unsupported
 from .ir import Const, Op, Var
 from .naming import Namer
@@ -42,7 +42,8 @@ UNARY_OPS = {
     ast.Invert: operator.invert,
 }
 # NumPy functions that take a tuple (a shape, or the items of a new array) as an argument.
-PACKING = {np.zeros, np.ones, np.empty, np.full, np.reshape, np.array}
+PACKING = {np.zeros, np.ones, np.empty, np.full, np.reshape, np.array, np.concatenate, np.stack}
+JOINING = (np.concatenate, np.stack)  # take a tuple of arrays and an optional constant axis=
 ARRAY_METHODS = {
     "reshape": np.reshape,
     "ravel": np.ravel,
@@ -122,7 +123,9 @@ def build(parsed: frontend.ParsedFunction, rules, namer: Namer) -> ir.Function:
     func = ir.Function(
         parsed.name, params, ir.Block((), builder.ops, yields), parsed.loc(), builder.return_loc
     )
-    return ir.verify(dataflow.prune(ir.verify(func)))
+    # Before pruning: a write that SSA finds dead may still be seen through another name.
+    buffers.coalesce(ir.verify(func), namer.hints)
+    return ir.verify(dataflow.prune(func))
 
 
 class Builder:
@@ -165,6 +168,8 @@ class Builder:
             value = self.value(stmt.value)
             for target in stmt.targets:
                 self.assign(target, value, stmt)
+        elif isinstance(stmt, ast.AugAssign):  # the normalizer leaves only ``x[i] += v`` here
+            self.store(stmt.target, self.value(stmt.value), stmt, stmt.op)
         elif isinstance(stmt, ast.If):
             self.stmt_if(stmt)
         elif isinstance(stmt, ast.For):
@@ -324,9 +329,38 @@ class Builder:
             for t, v in zip(target.elts, value):
                 self.assign(t, v, stmt)
         elif isinstance(target, ast.Subscript):
-            raise unsupported("writing into an array (x[i] = ...)", self.loc(stmt), "it is planned next")
+            self.store(target, value, stmt)
         else:
             raise unsupported(f"assignment to {type(target).__name__}", self.loc(stmt))
+
+    def store(
+        self, target: ast.Subscript, value: Any, stmt: ast.stmt, op: ast.operator | None = None
+    ) -> None:
+        """``x[index] = value`` (``x[index] op= value`` if `op`): a new SSA version of the array ``x``.
+
+        `buffers` checks later that the versions of ``x`` can share one buffer, written in place."""
+        target = flatten_subscript(target, self.loc(stmt))
+        if not isinstance(target.value, ast.Name):
+            raise unsupported(
+                f"writing into {ast.unparse(target.value)}", self.loc(stmt), "write into a name"
+            )
+        name = target.value.id
+        array = self.expr(target.value)
+        if not isinstance(array, Var):
+            raise SrcdiffError(f"cannot write into '{name}': it is a {describe_value(array)}", self.loc(stmt))
+        operands, pattern = self.index_operands(target.slice)
+        kwargs = (("pattern", Const(pattern)),)
+        if op is not None:
+            fn = BINARY_OPS.get(type(op))
+            if fn is None:
+                raise unsupported(f"the operator {type(op).__name__}", self.loc(stmt))
+            current = self.emit(operator.getitem, (array, *operands), target, kwargs)
+            value = self.emit(fn, (current, value), stmt)
+        if isinstance(value, tuple):
+            raise unsupported("writing a tuple into an array", self.loc(stmt))
+        result = Var(self.namer.fresh(name), ir.LOCAL)
+        self.ops.append(Op(runtime.store, (array, *operands, value), result, self.loc(stmt), kwargs))
+        self.env[name] = result
 
     # ------------------------------------------------------------ expressions
 
@@ -449,7 +483,12 @@ class Builder:
                 raise unsupported("indexing a tuple with a computed index", self.loc(node))
             return base[index.value]
         array = self.operand(node.value) if not isinstance(base, Var) else base
-        entries = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        operands, pattern = self.index_operands(node.slice)
+        return self.emit(operator.getitem, (array, *operands), node, (("pattern", Const(pattern)),))
+
+    def index_operands(self, index: ast.expr) -> tuple[list, tuple]:
+        """The operands of an index and its pattern: what each entry is ("value", "slice", "none")."""
+        entries = index.elts if isinstance(index, ast.Tuple) else [index]
         pattern, operands = [], []
         for entry in entries:
             if isinstance(entry, ast.Slice):
@@ -465,8 +504,7 @@ class Builder:
             else:
                 pattern.append("value")
                 operands.append(self.operand(entry))
-        kwargs = (("pattern", Const(tuple(pattern))),)
-        return self.emit(operator.getitem, (array, *operands), node, kwargs)
+        return operands, tuple(pattern)
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
         return tuple(self.value(e) for e in node.elts)
@@ -534,9 +572,9 @@ class Builder:
         if any(isinstance(a, tuple) for a in kwargs.values()):
             raise unsupported(f"passing a tuple by keyword to {name}", self.loc(node))
         if any(isinstance(a, tuple) for a in args):
-            if fn not in PACKING or kwargs:
+            if fn not in PACKING or (kwargs and fn not in JOINING):
                 raise unsupported(f"passing a tuple or list to {name}", self.loc(node))
-            return self.packed_call(fn, args, node)
+            return self.packed_call(fn, args, kwargs, node)
         if fn is len:
             return self.emit(runtime.dim, (args[0], Const(0)), node)
         self.check_arity(fn, args, name, node)
@@ -552,9 +590,21 @@ class Builder:
             return result
         return self.emit(fn, tuple(args), node)
 
-    def packed_call(self, fn: Callable, args: list, node: ast.Call) -> ir.Operand:
-        """``np.zeros((n, m))``, ``np.reshape(x, (3, 2))``, ``np.array([a, b])``: a tuple argument's
-        items become operands; the ``packed`` option says where each tuple starts and how long it is."""
+    def packed_call(self, fn: Callable, args: list, kwargs: dict, node: ast.Call) -> ir.Operand:
+        """``np.zeros((n, m))``, ``np.reshape(x, (3, 2))``, ``np.concatenate((a, b), axis=1)``: a tuple
+        argument's items become operands; the ``packed`` option says where each tuple starts and how
+        long it is."""
+        if fn in JOINING:
+            if len(args) == 2 and "axis" not in kwargs:  # np.concatenate((a, b), 1)
+                kwargs["axis"] = args.pop()
+            axis = kwargs.pop("axis", Const(0))
+            if kwargs or len(args) != 1 or not isinstance(axis, Const) or not isinstance(axis.value, int):
+                raise unsupported(
+                    f"these arguments to {describe(fn)}", self.loc(node), "pass (a, b, ...), axis=k"
+                )
+            options = (("axis", axis),)
+        else:
+            options = ()
         flat, packed = [], []
         for a in args:
             if isinstance(a, tuple):
@@ -564,7 +614,7 @@ class Builder:
                 flat += a
             else:
                 flat.append(a)
-        return self.emit(fn, tuple(flat), node, (("packed", Const(tuple(packed))),))
+        return self.emit(fn, tuple(flat), node, (("packed", Const(tuple(packed))), *options))
 
     def expr_List(self, node: ast.List) -> tuple:
         """A list literal, as an argument of `np.array` or a shape: its items, like a tuple."""
@@ -773,9 +823,28 @@ def assigned_in(stmts: list) -> list:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.setdefault(node.id)
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+                base = flatten_subscript(node, None).value  # x[i] = v assigns a new version of x
+                if isinstance(base, ast.Name):
+                    names.setdefault(base.id)
             elif isinstance(node, ast.For) and isinstance(node.target, ast.Name):
                 names.setdefault(node.target.id)
     return list(names)
+
+
+def flatten_subscript(target: ast.Subscript, loc: Loc | None) -> ast.Subscript:
+    """``x[i][j]`` as ``x[i, j]`` when every index is a single entry (writing into the row view
+    ``x[i]`` writes into ``x``); a slice inside a chain is refused."""
+    if not isinstance(target.value, ast.Subscript):
+        return target
+    inner = flatten_subscript(target.value, loc)
+    entries = [e for s in (inner.slice, target.slice) for e in (s.elts if isinstance(s, ast.Tuple) else [s])]
+    if any(isinstance(e, ast.Slice) for e in entries):
+        if loc is None:
+            return target
+        raise unsupported("writing through a chain of subscripts with a slice", loc, "write x[a:b, j] = ...")
+    index = ast.copy_location(ast.Tuple(entries, ast.Load()), target.slice)
+    return ast.copy_location(ast.Subscript(inner.value, index, target.ctx), target)
 
 
 def describe_value(value: Any) -> str:

@@ -165,6 +165,8 @@ def result_type(fn: Any, arg_types: list, kwargs: dict | None = None) -> Type:
     kwargs = kwargs or {}
     if fn is operator.getitem:
         return index_type(arg_types, kwargs)
+    if fn is runtime.store:
+        return store_type(arg_types, kwargs)
     arg_types = [t or INT for t in arg_types]
     if fn is ir.COPY:
         return arg_types[0]
@@ -259,6 +261,23 @@ def index_type(arg_types: list, kwargs: dict) -> Type:
     return Array(t.dtype, ndim) if ndim else Scalar(t.kind)
 
 
+def store_type(arg_types: list, kwargs: dict) -> Type:
+    """``x[index] = value``: a new version of ``x``, if the value fits the place it is written to."""
+    if any(isinstance(t, Array) for t in arg_types[1:-1]):
+        raise SrcdiffError(
+            "writing through an integer-array index (x[idx] = v) is not supported; write a loop"
+        )
+    place, value = index_type(arg_types[:-1], kwargs), arg_types[-1] or INT
+    if isinstance(value, Array) and (not isinstance(place, Array) or value.ndim > place.ndim):
+        target = f"a {place} part" if isinstance(place, Array) else "an element"
+        raise SrcdiffError(f"cannot write a {value} into {target} of an array")
+    if value.kind == "float" and place.kind != "float":
+        raise SrcdiffError(
+            f"writing a float into an array of {place.kind}s would truncate it; make the array float"
+        )
+    return arg_types[0]
+
+
 def packed_lengths(kwargs: dict) -> tuple:
     return tuple(length for _, length in kwargs.get("packed", ()))
 
@@ -289,6 +308,18 @@ def asarray_type(ts: list, kw: dict) -> Type:
     return ts[0] if isinstance(ts[0], Array) else with_kind(Array("float64", 0), ts[0].kind)
 
 
+def joined_type(ts: list, kw: dict, new_axes: int) -> Type:
+    """``np.concatenate((a, b, ...), axis)`` (no new axis) or ``np.stack`` (one new axis)."""
+    if not all(isinstance(t, Array) for t in ts) or len({t.ndim for t in ts}) != 1:
+        raise SrcdiffError(
+            "np.concatenate and np.stack join arrays of one ndim; got " + ", ".join(map(str, ts))
+        )
+    ndim = ts[0].ndim + new_axes
+    if not -ndim <= kw.get("axis", 0) < ndim:
+        raise SrcdiffError(f"axis {kw.get('axis')} is out of range for {ndim}-d arrays")
+    return Array(elementwise(ts).dtype, ndim)
+
+
 def arange_type(ts: list, kw: dict) -> Type:
     return Array("int64" if all(t == INT for t in ts) else "float64", 1)
 
@@ -304,6 +335,8 @@ SHAPES = {
     np.reshape: reshape_type,
     np.ravel: lambda ts, kw: Array(ts[0].dtype, 1),
     np.array: array_literal_type,
+    np.concatenate: lambda ts, kw: joined_type(ts, kw, 0),
+    np.stack: lambda ts, kw: joined_type(ts, kw, 1),
     np.arange: arange_type,
     np.linspace: lambda ts, kw: Array("float64", 1),
     operator.getitem: index_type,

@@ -10,10 +10,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(script: str) -> str:
+def run(script: str, *args: str) -> str:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / script)],
+        [sys.executable, str(ROOT / "examples" / script), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -42,3 +42,9 @@ def test_train_mlp_learns_two_moons():
     first, last = lines[0].split(), lines[-1].split()
     assert float(last[3]) < float(first[3]) / 10  # the loss goes down
     assert int(last[5].rstrip("%")) >= 95  # and the moons are separated
+
+
+def test_gmm_objective_and_gradient_check_out():
+    out = run("gmm.py", "--small")
+    assert "matches the whole-array NumPy objective" in out
+    assert "agrees with central differences" in out

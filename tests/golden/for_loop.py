@@ -34,9 +34,8 @@ def for_loop_value_and_grad(a, b, x, n):
         x_1 = x_1_tape[k]
         mul_1 = b * x_1
         sin_x_1 = math.sin(x_1)
-        d_x_2 = d_x_3
-        d_x_1 = d_x_2
-        d_mul_3 = d_x_2
+        d_x_1 = d_x_3
+        d_mul_3 = d_x_3
         d_sub = d_mul_3 * 0.01
         d_mul_2 = -d_sub
         d_mul = d_sub

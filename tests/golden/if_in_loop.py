@@ -38,18 +38,15 @@ def if_in_loop_value_and_grad(x, n):
         k -= 1
         s = s_tape[k]
         lt = s < 1.0
-        d_s_3 = d_s_4
         d_s = 0.0
         if lt:
-            d_s_1 = d_s_3
-            d_s += d_s_1
-            d_mul = d_s_1
+            d_s += d_s_4
+            d_mul = d_s_4
             d_x += d_mul * i
         else:
             exp = exp_tape[k]
-            d_s_2 = d_s_3
-            d_exp = d_s_2 * s
-            d_s += d_s_2 * exp
+            d_exp = d_s_4 * s
+            d_s += d_s_4 * exp
             d_neg = d_exp * exp
             d_x += -d_neg
         d_s_4 = d_s

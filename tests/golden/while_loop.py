@@ -32,8 +32,7 @@ def while_loop_value_and_grad(a):
         k -= 1
         x = x_tape[k]
         div = a / x
-        d_x_1 = d_x_2
-        d_add = d_x_1 * 0.5
+        d_add = d_x_2 * 0.5
         d_x = d_add
         d_div = d_add
         d_a += d_div / x

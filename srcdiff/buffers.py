@@ -1,0 +1,288 @@
+"""Writes into arrays: which SSA values are versions of one buffer, written in place.
+
+In the IR ``x[i] = v`` is an op whose result is a new version of ``x``
+(`runtime.store`), so the graph stays in SSA and every analysis treats a write like
+any other op. Generated code writes in place: all versions of one array print under
+one name. That is sound when the versions never overlap in time, which `coalesce`
+checks: every read of an array must be of its current version (Python would see the
+write through the old name; srcdiff refuses instead), and the array written into
+must be one the function created, not a parameter or a view of another array.
+
+A *buffer* is the set of values joined by writes, and by the branch results and
+loop-carried values that pass a written array on. The reverse pass reads a buffer
+at the version each op saw in the forward pass: it restores, in reverse order, the
+elements each write overwrote (see `reverse`), when it reads a version that a later
+write *supersedes*.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ir, runtime
+from .errors import SrcdiffError
+from .ir import Op, Var
+
+# Ops whose result may share memory with an argument: writing into it would write into that.
+VIEWS = frozenset(
+    [
+        ir.COPY,
+        np.transpose,
+        np.broadcast_to,
+        np.reshape,
+        np.ravel,
+        np.expand_dims,
+        np.asarray,
+        operator.getitem,
+        runtime.sum_to,
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Buffers:
+    """The buffers of a function: each member value's buffer, and the versions a write supersedes."""
+
+    buffer_of: dict  # member value → its buffer's id
+    superseded: frozenset  # members that a later write (or a later iteration's write) overwrites
+    stores: tuple  # the write ops
+
+    def __contains__(self, value) -> bool:
+        return value in self.buffer_of
+
+
+def analyze(func: ir.Function) -> Buffers:
+    """Group the values joined by writes, branch results and loop-carried values into buffers."""
+    stores = tuple(op for op in ir.ops_in(func.body) if op.fn is runtime.store)
+    parent: dict = {}
+
+    def find(v):
+        while parent.get(v, v) is not v:
+            v = parent[v]
+        return v
+
+    def union(values) -> bool:
+        values = [v for v in values if isinstance(v, Var)]
+        roots = {find(v) for v in values}
+        if len(roots) < 2 and all(v in parent for v in values):
+            return False
+        first = next(iter(roots))
+        for v in values:
+            parent.setdefault(v, v)
+        for r in roots:
+            parent[r] = first
+        return True
+
+    def made_each_iteration(value, loop) -> bool:
+        """Whether `value`'s buffer is made anew at the top of every iteration of `loop`."""
+        return any(
+            isinstance(op, Op)
+            and op.fn is not runtime.store
+            and op.result in parent
+            and find(op.result) is find(value)
+            for op in loop.body.ops
+        )
+
+    for op in stores:
+        union([op.args[0], op.result])
+    slots = list(joins(func.body))
+    changed = True
+    while changed:
+        changed = False
+        for slot, stmt in slots:
+            if not any(v in parent for v in slot if isinstance(v, Var)):
+                continue
+            if len(slot) == 4 and slot[1] not in parent and made_each_iteration(slot[2], stmt):
+                continue  # `u = new` of an array made each iteration: u refers to one no longer written
+            changed |= union(slot)
+    buffer_of = {v: id(find(v)) for v in parent}
+    joined = [slot for slot, _ in slots if all(v in parent for v in slot if isinstance(v, Var))]
+    return Buffers(buffer_of, supersede(stores, joined, buffer_of), stores)
+
+
+def joins(block: ir.Block):
+    """(values that are one variable at a join, the statement joining them): branch results and
+    loop-carried values."""
+    for stmt in ir.walk(block):
+        if isinstance(stmt, ir.If):
+            yield from ((slot, stmt) for slot in zip(stmt.results, stmt.then.yields, stmt.orelse.yields))
+        elif isinstance(stmt, (ir.For, ir.While)):
+            slots = zip(stmt.inits, stmt.body.args, stmt.body.yields, stmt.results)
+            yield from ((slot, stmt) for slot in slots)
+
+
+def supersede(stores: tuple, slots: list, buffer_of: dict) -> frozenset:
+    """Members from which a write is reachable along version edges: their buffer changes later."""
+    earlier = defaultdict(set)  # version → the versions it was made from
+    for op in stores:
+        earlier[op.result].add(op.args[0])
+    for slot in slots:
+        if len(slot) == 3:  # result ← either branch's yield
+            earlier[slot[0]].update(slot[1:])
+        else:  # arg ← init, arg ← yield (the next iteration), result ← yield
+            init, arg, yielded, result = slot
+            earlier[arg].update((init, yielded))
+            earlier[result].add(yielded)
+    seen = {op.args[0] for op in stores}
+    frontier = list(seen)
+    while frontier:
+        for v in earlier.get(frontier.pop(), ()):
+            if isinstance(v, Var) and v in buffer_of and v not in seen:
+                seen.add(v)
+                frontier.append(v)
+    return frozenset(seen)
+
+
+# ---------------------------------------------------------------- checking and naming
+
+
+def coalesce(func: ir.Function, user_names: dict) -> Buffers:
+    """Check that each buffer's versions can share one array, and give them one name.
+    `user_names` maps SSA names to the user's (``x_2`` → ``x``), for messages."""
+    buffers = analyze(func)
+    if not buffers.stores:
+        return buffers
+    check_owned(func, buffers)
+    roots = {op.result for op in ir.ops_in(func.body) if op.result in buffers and op.fn is not runtime.store}
+    Reads(buffers, roots, user_names).block(func.body, {})
+    names: dict = {}
+    for v in members_in_order(func, buffers):
+        names.setdefault(buffers.buffer_of[v], v.name)
+        v.name = names[buffers.buffer_of[v]]
+    return buffers
+
+
+def members_in_order(func: ir.Function, buffers: Buffers) -> list:
+    """The members of `buffers` in the order the program defines them."""
+    out = []
+    for stmt in ir.walk(func.body):
+        for region in ir.regions(stmt):
+            out += [a for a in region.args if a in buffers]
+        out += [v for v in ir.defined_by(stmt) if v in buffers]
+    return list(dict.fromkeys(out))
+
+
+def check_owned(func: ir.Function, buffers: Buffers) -> None:
+    """A written array must be one the function made: not a parameter, not a view of another array."""
+    first_write = {}
+    for op in buffers.stores:
+        first_write.setdefault(buffers.buffer_of[op.result], op)
+    for param in func.params:
+        if param in buffers:
+            op = first_write[buffers.buffer_of[param]]
+            raise SrcdiffError(
+                f"writing into the parameter '{param.name}': srcdiff does not modify its inputs; "
+                f"write into a copy ({param.name} = {param.name}.copy())",
+                op.loc,
+            )
+    for op in ir.ops_in(func.body):
+        if op.result in buffers and op.fn in VIEWS:
+            write = first_write[buffers.buffer_of[op.result]]
+            raise SrcdiffError(
+                f"writing into '{op.result.name}', a view of another array ({ir.qualified_name(op.fn)}): "
+                f"write into a copy ({op.result.name} = np.copy(...))",
+                write.loc,
+            )
+
+
+class Reads:
+    """Walks the program in order, knowing each buffer's current version; a read of any other
+    version (one a write has replaced) is an error."""
+
+    def __init__(self, buffers: Buffers, roots: set, user_names: dict):
+        self.buffers = buffers
+        self.roots = roots  # the members that are new arrays (not versions of another)
+        self.user_names = user_names
+        self.replaced_by: dict = {}  # version → (the version replacing it, where)
+
+    def block(self, block: ir.Block, current: dict) -> dict:
+        for arg in block.args:
+            self.define(arg, current, None)
+        for stmt in block.ops:
+            if isinstance(stmt, Op):
+                self.use(stmt.args, current, stmt.loc)
+                self.define(stmt.result, current, stmt.loc)
+            elif isinstance(stmt, ir.If):
+                self.branches(stmt, current)
+            else:
+                self.loop(stmt, current)
+        self.use(block.yields, current, None)
+        return current
+
+    def branches(self, stmt: ir.If, current: dict) -> None:
+        self.use([stmt.cond], current, stmt.loc)
+        ends = [self.block(branch, dict(current)) for branch in (stmt.then, stmt.orelse)]
+        for buffer in {*ends[0], *ends[1]}:
+            if ends[0].get(buffer) is not current.get(buffer) or ends[1].get(buffer) is not current.get(
+                buffer
+            ):
+                current[buffer] = None  # changed in a branch: only a branch result may be read after
+        for result in stmt.results:
+            self.define(result, current, stmt.loc)
+
+    def loop(self, stmt, current: dict) -> None:
+        self.use(
+            [*stmt.inits, *(getattr(stmt, "start", None), getattr(stmt, "stop", None))], current, stmt.loc
+        )
+        inside = dict(current)
+        if isinstance(stmt, ir.While):
+            for arg in stmt.body.args:
+                self.define(arg, inside, stmt.loc)
+            self.block(stmt.test, inside)
+        end = self.block(stmt.body, inside)
+        for buffer, version in end.items():
+            if version is not current.get(buffer):
+                current[buffer] = None  # written in the loop: only a loop result may be read after
+        for result in stmt.results:
+            self.define(result, current, stmt.loc)
+
+    def define(self, value, current: dict, loc) -> None:
+        buffer = self.buffers.buffer_of.get(value)
+        if buffer is None:
+            return
+        old = current.get(buffer)
+        if old is not None and old is not value:
+            self.replaced_by.setdefault(old, (value, loc))
+        current[buffer] = value
+
+    def use(self, operands, current: dict, loc) -> None:
+        for a in operands:
+            buffer = self.buffers.buffer_of.get(a)
+            if buffer is not None and current.get(buffer) is not a:
+                raise SrcdiffError(self.stale_read(a), loc)
+
+    def stale_read(self, value: Var) -> str:
+        name = self.user_names.get(value.name, value.name)
+        newer, where = self.replaced_by.get(value, (None, None))
+        line = f" at line {where.line}" if where is not None else ""
+        where = line or " in a loop or branch"
+        if newer not in self.roots:
+            return (
+                f"this reads '{name}' as it was before a write into that array{where} "
+                "(perhaps through another name bound to it); srcdiff writes arrays in place, so that value "
+                f"is gone: copy it before the write ({name}_before = {name}.copy())"
+            )
+        other = self.user_names.get(newer.name, newer.name)
+        return (
+            f"'{name}' may share its array with '{other}' (assigned{line}), which is written in place; "
+            f"srcdiff needs a written array to have one name at a time: assign a copy "
+            f"({name} = {other}.copy() or {other} = {name}.copy())"
+        )
+
+
+def needing_restore(func: ir.Function, buffers: Buffers, reads) -> frozenset:
+    """Buffers that the reverse pass may read at a version a later write replaced.
+
+    `reads(op)` says which operands (and result) the reverse of `op` reads. For
+    these buffers the forward pass keeps what each write overwrites and the reverse
+    pass puts it back, so each op's reverse sees the array as its forward pass did.
+    """
+    needed = set()
+    for op in ir.ops_in(func.body):
+        touched = op.args[1:-1] if op.fn is runtime.store else reads(op)
+        needed.update(buffers.buffer_of[v] for v in touched if v in buffers.superseded)
+    return frozenset(needed)
