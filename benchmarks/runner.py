@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> dict:
         workloads = [w for w in workloads if w.key in wanted]
     chosen = options.tools.split(",") if options.tools else list(tools.TOOLS)
     started, described = time.monotonic(), machine.describe()
+    if described["load_before"] and described["load_before"][0] > 0.5 * (described["cores"] or 1):
+        print(f"warning: load average {described['load_before']}: other work will add noise", file=sys.stderr)
 
     def log(tool, key, result):
         print(f"[{time.monotonic() - started:6.1f}s] {report.progress(tool, key, result)}", file=sys.stderr)
