@@ -48,9 +48,6 @@ def lstm_objective(main, extra, state, sequence):
         h1, s1 = lstm_cell(gates[2], gates[3], h1, s1, h0)
         y = h1 * extra[1] + extra[2]
         total += np.sum(sequence[t + 1] * (y - math.log(2.0 + np.sum(np.exp(y)))))
-    # srcdiff bug: an array carried through a loop and unused after it gets a scalar 0.0
-    # adjoint, and the reverse pass fails to broadcast; reading the final state avoids it.
-    total += 0.0 * np.sum(h0 + s0 + h1 + s1)
     return -total / ((sequence.shape[0] - 1) * sequence.shape[1])
 
 
