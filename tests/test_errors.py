@@ -78,6 +78,8 @@ def fenced(fn, construct, **fields) -> Case:
 
 
 NUMBA = {"backend": "numba"}
+ARRAY = (np.ones(3),)
+ON_ARRAY = {"args": ARRAY, "call_time": True}  # `.source` types x as a float: another error
 
 CONSTRUCTS = [
     fenced(bad.try_except, "try/except"),
@@ -137,6 +139,10 @@ SEMANTICS = [
     ),
     case("returns_tuple", sem.returns_tuple, "tuple", "one scalar output"),
     case("returns_array", sem.returns_array, "an array", "scalar output", args=(np.ones(3),), call_time=True),
+    case("write_into_parameter", sem.write_into_parameter, "parameter 'x'", "copy", **ON_ARRAY),
+    case("write_into_view", sem.write_into_view, "a view of another array", **ON_ARRAY),
+    case("read_alias_after_write", sem.read_alias_after_write, "'a'", "before a write", **ON_ARRAY),
+    case("write_through_index_array", sem.write_through_index_array, "integer-array index", args=ARRAY),
     case("no_return", sem.no_return, "return"),
     case("bare_return", sem.bare_return, "return <value>"),
     case("maybe_undefined", sem.maybe_undefined, "'y'", "may be undefined"),

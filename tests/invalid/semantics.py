@@ -64,6 +64,31 @@ def calls_cumsum(x):
     return np.sum(np.cumsum(x))  # ERROR-LINE
 
 
+def write_into_parameter(x):
+    x[0] = 1.0  # ERROR-LINE
+    return np.sum(x)
+
+
+def write_into_view(x):
+    y = x * 2.0
+    z = y[1:]
+    z[0] = 1.0  # ERROR-LINE
+    return np.sum(y)
+
+
+def read_alias_after_write(x):
+    a = x * 2.0
+    b = a
+    a[0] = 1.0
+    return np.sum(b)  # ERROR-LINE
+
+
+def write_through_index_array(x):
+    y = np.zeros(3)
+    y[np.array([0, 2])] = x[0]  # ERROR-LINE
+    return np.sum(y)
+
+
 def no_return(x):
     y = x * 2.0  # ERROR-LINE  # noqa: F841
 
