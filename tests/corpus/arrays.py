@@ -347,3 +347,207 @@ def arange_and_linspace_weights(x):
 def flatten_then_reduce(x):
     flat = x.ravel()
     return np.sum(flat[::3] ** 2) + np.max(flat) * np.min(x)
+
+
+# ============================================================== reductions over an axis (issue 5)
+
+
+@case(vec(3, 4))
+def max_min_over_axes(x):
+    return (
+        np.sum(np.max(x, axis=0) ** 2)
+        + np.sum(np.min(x, axis=1) * np.arange(3))
+        + np.sum(np.amax(x, axis=-1))
+        - np.sum(np.amin(x, axis=-2) ** 3)
+    )
+
+
+@case(vec(3, 4))
+def method_reductions_over_axes(x):
+    return x.max(axis=0) @ x.min(axis=0) + np.sum(x.prod(axis=1, keepdims=True) * x) + x.min(axis=-1)[1]
+
+
+@case(vec(3, 4))
+def softmax_rows(x):
+    e = np.exp(x - np.max(x, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return np.sum(p * np.arange(4.0))
+
+
+@case(vec(3, 4))
+def logsumexp_rows(x):
+    m = np.max(x, axis=1)
+    return np.sum(m + np.log(np.sum(np.exp(x - m[:, None]), axis=1)))
+
+
+@case(vec(8))
+def max_pool_1d(x):
+    return np.sum(np.max(x.reshape(4, 2), axis=1) ** 2)
+
+
+@case(vec(3, 4))
+def range_normalize_columns(x):
+    lo, hi = np.min(x, axis=0, keepdims=True), np.max(x, axis=0, keepdims=True)
+    return np.sum(((x - lo) / (hi - lo)) ** 2 * np.arange(1.0, 5.0))
+
+
+@case(pos(3, 4))
+def product_over_axes(x):
+    return np.sum(np.prod(x, axis=0)) + np.sum(np.prod(x, axis=-1) ** 2)
+
+
+@case(np.array([[0.7, 0.0, -1.2], [1.1, 0.4, 2.0]]), label="one_zero")
+@case(np.array([[0.7, 0.0, 0.0], [1.1, 0.4, 2.0]]), label="two_zeros")
+def product_with_zeros(x):
+    return np.prod(x) * 3.0 + np.sum(np.prod(x, axis=1) * np.array([1.0, 2.0])) + np.sum(np.prod(x, axis=0))
+
+
+@case(pos(3, 4))
+def geometric_mean_rows(x):
+    return np.sum(np.prod(x, axis=1) ** (1.0 / x.shape[1]))
+
+
+@case(vec(2, 3, 2))
+def reductions_of_3d(x):
+    kept = np.min(x, axis=0, keepdims=True)
+    return np.sum(np.max(x, axis=1) ** 2) + np.sum(np.prod(x, axis=-1)) + np.sum(kept * x)
+
+
+@case(0.7)
+def reductions_of_a_number(s):
+    return np.max(s) * np.prod(s) + np.sum(s) ** 2 + np.mean(s) - np.amin(s)
+
+
+@case(vec(3, 4))
+def column_max_loop(x):
+    s = 0.0
+    for j in range(x.shape[1]):
+        m = x[0, j]
+        for i in range(1, x.shape[0]):
+            m = max(m, x[i, j])
+        s += m * m * (j + 1)
+    return s
+
+
+@case(vec(3, 4), vec(3))
+def max_over_axis_in_loop(x, w):
+    s = 0.0
+    for i in range(len(w)):
+        s += np.sum(np.max(x * w[i], axis=0) ** 2) + np.sum(np.min(x, axis=1, keepdims=True) * w[i])
+    return s
+
+
+@case(vec(3, 4))
+def sum_over_axis_in_loop(x):
+    s = 0.0
+    for i in range(3):
+        s += np.sum(np.sum(x * (i + 1.0), axis=0) ** 2)
+    return s
+
+
+@case(np.array([0.9, -1.3, 0.0, 0.5, 1.7]))
+def product_loop_with_zero(x):
+    p = 1.0
+    for i in range(len(x)):
+        p = p * x[i]
+    return p + np.prod(x) * 2.0
+
+
+@case(pos(3, 4))
+def product_of_rows_loop(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.prod(x[i]) * (i + 1)
+    return s
+
+
+@case(vec(3, 4), 3)
+def center_rows_repeatedly(x, n):
+    for _ in range(n):
+        x = np.tanh(x - 0.5 * np.max(x, axis=1, keepdims=True))
+    return np.sum(x * x)
+
+
+# ============================================================== shapes and indexing forms (issue 5)
+
+
+@case(vec(3, 4))
+def ndim_and_size(x):
+    return np.sum(x) * x.ndim + x.size * x[0, 0] + len(x) * x[-1, -1] + x.shape[-1] * x[1, 2]
+
+
+@case(vec(6))
+def reversed_slices(x):
+    return np.sum(x[::-1] * x) + np.sum(x[::-2] ** 2) + x[::-1][0] * x[-2::-2][1]
+
+
+@case(vec(3, 4))
+def reversed_2d(x):
+    return np.sum(x[::-1, ::-1] * x) + np.sum(x[:, ::-1][0] ** 2)
+
+
+@case(vec(4, 5))
+def strided_slices_2d(x):
+    return np.sum(x[::2, 1::2] ** 2) + np.sum(x[1:-1, -2]) + np.sum(x[-1, ::-2] * x[0, :3])
+
+
+@case(vec(4))
+def arange_forms(x):
+    return (
+        np.sum(x * np.arange(4))
+        + np.sum(x * np.arange(1, 9, 2))
+        + np.sum(x * np.arange(0.0, 1.0, 0.25))
+        + np.sum(x * np.arange(x.shape[0])[::-1])
+    )
+
+
+@case(vec(3, 4))
+def linspace_forms(x):
+    return np.sum(x * np.linspace(-1.0, 1.0, x.shape[1])) + np.sum(np.linspace(0.0, 2.0, 3) @ x)
+
+
+@case(vec(3, 2))
+def expand_by_indexing_2d(x):
+    return np.sum(x[:, None, :] * x[None, :, :]) + np.sum(x[np.newaxis, :, 1] * x[:, 0, np.newaxis])
+
+
+@case(vec(3, 4))
+def chained_index_loop(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            s += x[i][j] * x[-1 - i][j] + x[i][-1 - j]
+    return s
+
+
+@case(vec(5))
+def negative_index_loop(x):
+    s = 0.0
+    n = len(x)
+    for i in range(1, n + 1):
+        s += x[-i] * i * x[n - i]
+    return s
+
+
+@case(vec(5))
+def reversed_in_loop(x):
+    y = x[::-1]
+    s = 0.0
+    for i in range(len(y)):
+        s += y[i] * x[i] ** 2
+    return s
+
+
+@case(
+    vec(3, 4),
+    bug="record='all' tapes x[: i + 1, 0], whose shape changes every iteration: a rectangular "
+    "array tape cannot hold it (storing raises, or with an older push_array drops earlier values)",
+    bug_records=("all",),
+    bug_checks=("check_grads",),
+    bug_skip=("numba",),
+)
+def slices_in_loop(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.sum(x[i, ::-1] * np.arange(x.shape[1])) + np.sum(x[i, 1:-1] ** 2) + np.sum(x[: i + 1, 0])
+    return s
