@@ -114,7 +114,7 @@ def main(small: bool) -> None:
     expected = reference_objective(*args)
     assert math.isclose(value, expected, rel_tol=1e-10), (value, expected)
     print("  matches the whole-array NumPy objective")
-    check_grads(gmm_objective, args, wrt=(0, 1, 2))
+    check_grads(gmm_objective, args, wrt=(0, 1, 2), backend="numba")
     print("  gradient w.r.t. (alphas, means, icf) agrees with central differences")
     print(
         f"  |d alphas| = {np.linalg.norm(d_alphas):.4f}, |d means| = {np.linalg.norm(d_means):.4f}, "

@@ -113,14 +113,18 @@ class Externals:
         taken = {p.name for p in params} | {op.result.name for op in ops if op.result is not None}
         self.functions: dict = {}
         self.names: dict = {}
-        for op in ops:
-            if is_external(op.fn) and op.fn not in self.names:
-                name = op.fn.__name__
+        for fn in (fn for op in ops for fn in PRINTED_CALLS.get(op.fn, (op.fn,))):
+            if is_external(fn) and fn not in self.names:
+                name = fn.__name__
                 while name in taken:
                     name += "_fn"
                 taken.add(name)
-                self.names[op.fn] = name
-                self.functions[name] = op.fn
+                self.names[fn] = name
+                self.functions[name] = fn
+
+
+# Ops printed as statements that call these helpers instead of the op's own function.
+PRINTED_CALLS = {runtime.push: (runtime.grown,), runtime.push_array: (runtime.grown_for,)}
 
 
 def is_external(fn) -> bool:
@@ -300,6 +304,16 @@ class Printer:
             target, index, item = (self.operand(a) for a in stmt.args)
             return [
                 pad + ast.unparse(ast.Assign([ast.Subscript(target, index, ast.Store())], item, lineno=0))
+            ]
+        if isinstance(stmt, Op) and stmt.fn in PRINTED_CALLS:  # tape[k] = value, growing the tape if full
+            tape, k, value = (ast.unparse(self.operand(a)) for a in stmt.args)
+            (helper,) = PRINTED_CALLS[stmt.fn]
+            shape_of = f", {value}" if helper is runtime.grown_for else ""
+            grow = f"{self.externals.names[helper]}({tape}, {k}{shape_of})"
+            return [
+                f"{pad}if {k} >= {tape}.shape[0]:",
+                f"{pad}    {tape} = {grow}",
+                f"{pad}{tape}[{k}] = {value}",
             ]
         if isinstance(stmt, Op) and stmt.fn is runtime.store:  # x[index] = value, in place
             target, *index, item = (self.operand(a) for a in stmt.args)

@@ -33,25 +33,57 @@ def store(target, index, value):
 
 
 def push_array(tape, k, value):
-    """``tape[k] = value`` for an array value: `tape` has one more axis, and grows (and takes
-    the value's shape) when it is full or empty."""
-    if k >= tape.shape[0] or tape.shape[1:] != value.shape:
-        grown = np.empty((max(2 * tape.shape[0], 16),) + value.shape, value.dtype)
-        if tape.shape[1:] == value.shape:
-            grown[: tape.shape[0]] = tape
-        tape = grown
+    """``tape[k] = value`` for an array value, growing `tape` (one axis more than `value`) when
+    full. The IR op of a store on a growable tape; generated code prints it inline, calling
+    `grown_for` only when the tape is full."""
+    if k >= tape.shape[0]:
+        tape = grown_for(tape, k, value)
     tape[k] = value
     return tape
 
 
 def push(tape, k, value):
-    """``tape[k] = value``, doubling `tape` first if it is full; returns the tape to use next."""
+    """``tape[k] = value``, doubling `tape` first if it is full; returns the tape to use next.
+    Generated code prints it inline, calling `grown` only when the tape is full."""
     if k >= tape.shape[0]:
-        grown = np.empty(max(2 * tape.shape[0], 16), tape.dtype)
-        grown[: tape.shape[0]] = tape
-        tape = grown
+        tape = grown(tape, k)
     tape[k] = value
     return tape
+
+
+def reserve(tape, need):
+    """`tape` with room for at least `need` entries (twice as many when it grows), contents kept.
+
+    Called before a ``for`` loop nested in another, whose trip count is known when it
+    starts, so its tape stores need no check inside the loop."""
+    if need <= tape.shape[0]:
+        return tape
+    out = np.empty(max(2 * tape.shape[0], need), tape.dtype)
+    for i in range(tape.shape[0]):  # a loop: numba compiles an array slice assignment slowly
+        out[i] = tape[i]
+    return out
+
+
+def grown(tape, k):
+    """The 1-d `tape` with room for entry `k` (twice as many entries, at least 16), its contents
+    kept. (A value stored in a branch skips the iterations that do not take it.)"""
+    out = np.empty(max(2 * tape.shape[0], k + 1, 16), tape.dtype)
+    for i in range(tape.shape[0]):  # a loop: numba compiles an array slice assignment slowly
+        out[i] = tape[i]
+    return out
+
+
+def grown_for(tape, k, value):
+    """Room for entry `k`, an array like `value`, on an array tape; the first value sets its shape."""
+    if tape.shape[0] == 0:
+        return np.empty((max(16, k + 1),) + value.shape, value.dtype)
+    if tape.shape[1:] != value.shape:
+        raise ValueError("srcdiff: an array a loop stores in every iteration changed shape; not supported")
+    out = np.empty((max(2 * tape.shape[0], k + 1),) + value.shape, value.dtype)
+    flat_out, flat_in = out.reshape(out.size), tape.reshape(tape.size)  # both C-ordered
+    for i in range(flat_in.size):  # a loop: numba compiles an array slice assignment slowly
+        flat_out[i] = flat_in[i]
+    return out
 
 
 def sum_to(c, x):

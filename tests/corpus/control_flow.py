@@ -1415,3 +1415,18 @@ def while_true_return(x):
         y = y * 2.0
         if y > 5.0:  # 2.2, 4.4, 8.8
             return y
+
+
+@case(0.3)
+def while_value_stored_late_in_a_branch(x):
+    # Regression: a value stored only when a branch runs first lands at iteration 50, past
+    # twice the initial tape length; the growable tape must grow to fit it.
+    i = 0
+    s = x
+    while i < 60:
+        if i == 50:
+            s = s * math.sin(s) + 1.0
+        else:
+            s = s + 0.01 * s
+        i += 1
+    return s

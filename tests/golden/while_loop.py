@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-# push: srcdiff.runtime.push, bound by srcdiff when this module is loaded
+# grown: srcdiff.runtime.grown, bound by srcdiff when this module is loaded
 
 
 def while_loop_value_and_grad(a):
@@ -18,7 +18,9 @@ def while_loop_value_and_grad(a):
     trips = 0
     x = a
     while abs(x * x - a) > 1e-12:
-        x_tape = push(x_tape, k, x)
+        if k >= x_tape.shape[0]:
+            x_tape = grown(x_tape, k)
+        x_tape[k] = x
         div = a / x
         add = x + div
         x = 0.5 * add
