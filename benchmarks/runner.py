@@ -2,7 +2,8 @@
 
     python -m benchmarks            # the full run: writes benchmarks/results/<date>.json and docs/
     python -m benchmarks --quick    # smaller loops and batches, one GMM, fewer repeats, and
-                                    # srcdiff's own disk cache (so a second run skips compiling)
+                                    # srcdiff's and numba's own disk caches (a second run
+                                    # skips compiling)
     python -m benchmarks --tiny     # tiny sizes, seconds: what the test runs
 
 Tools run one after another (never two at once: they would share the 2 cores), each in a
@@ -36,7 +37,7 @@ FRESH_PROCESS = ("numba", "hand", "srcdiff")
 RUN_ORDER = ("numba", "hand", "srcdiff", "jax", "torch", "autograd")  # references first
 MODES = {  # repeats (rounds at most), seconds of timed rounds, budget per tool and workload
     "full": (30, 20.0, 150.0),
-    "quick": (5, 1.0, 60.0),
+    "quick": (5, 1.0, 120.0),
     "tiny": (3, 0.5, 120.0),
 }
 
@@ -72,7 +73,7 @@ def run_workers(tool: str, keys: list[str], options, refs: Path, log) -> dict:
                 stderr=stderr,
                 text=True,
                 cwd=ROOT,
-                env=worker_environment(refs, options.threads),
+                env=worker_environment(refs, options.threads, options.cold),
                 start_new_session=True,
             )
             lines: queue.Queue = queue.Queue()
@@ -105,10 +106,13 @@ def run_workers(tool: str, keys: list[str], options, refs: Path, log) -> dict:
     return results
 
 
-def worker_environment(refs: Path, threads: int) -> dict:
-    """The workers' environment: one numba cache per run (each primal compiles once), and every
-    library held to `threads` threads (0: each library's default)."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(refs / "numba-cache"))
+def worker_environment(refs: Path, threads: int, cold: bool) -> dict:
+    """The workers' environment: every library held to `threads` threads (0: each library's
+    default), and when `cold`, an empty numba cache for the run (each primal and hand-written
+    adjoint compiles once per run; srcdiff's generated code is cached there too)."""
+    env = dict(os.environ)
+    if cold:
+        env["NUMBA_CACHE_DIR"] = str(refs / "numba-cache")
     if threads:
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)
