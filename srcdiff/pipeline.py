@@ -74,6 +74,12 @@ def run(
     trace.record("infer", t, lambda: ir.format_function(func, typed.types))
 
     output_type = typed[func.body.yields[0]]
+    if not isinstance(output_type, infer.Array) and output_type.kind != "float":
+        raise SrcdiffError(
+            f"{func.name} returns {'a bool' if output_type.kind == 'bool' else 'an int'}; grad needs a float "
+            "output (its gradient would be zero wherever it is defined: return float(...) if you mean it)",
+            func.return_loc or func.loc,
+        )
     if isinstance(output_type, infer.Array):
         raise SrcdiffError(
             f"{func.name} returns an array ({output_type}); grad needs a scalar output "

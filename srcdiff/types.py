@@ -64,6 +64,8 @@ def type_of_value(value: Any) -> Type:
     if isinstance(value, np.ndarray):
         if value.dtype.name not in DTYPES:
             raise SrcdiffError(f"arrays of dtype {value.dtype} are not supported (use float64 or float32)")
+        if value.ndim == 0:
+            raise SrcdiffError("a 0-d array is not supported: pass a number (float(x)) or a 1-d array")
         return Array(value.dtype.name, value.ndim)
     if isinstance(value, (list, tuple)):
         raise SrcdiffError(f"expected a number or a NumPy array, got a {type(value).__name__} (use np.array)")

@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import srcdiff
+from srcdiff import SrcdiffError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,3 +128,26 @@ def test_second_process_loads_the_compiled_gradient_from_the_disk_cache(tmp_path
     assert runs[0] == {"hits": 0, "misses": 1}
     assert runs[1] == {"hits": 1, "misses": 0}
     assert list(tmp_path.glob("for_loop_value_and_grad_*.py"))
+
+
+def returns_an_int(x):
+    return int(x) + 1
+
+
+def returns_a_comparison(x):
+    return x > 1.0
+
+
+@pytest.mark.parametrize("fn, what", [(returns_an_int, "an int"), (returns_a_comparison, "a bool")])
+def test_a_non_float_output_is_an_error_not_a_zero_gradient(fn, what):
+    with pytest.raises(SrcdiffError, match=f"returns {what}; grad needs a float output"):
+        srcdiff.grad(fn)(2.5)
+
+
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def test_a_zero_dimensional_array_is_refused_with_a_hint():
+    with pytest.raises(SrcdiffError, match="0-d array"):
+        srcdiff.grad(sum_of_squares)(np.array(2.0))
