@@ -78,6 +78,7 @@ TEMP_HINTS = {
     operator.pos: "pos",
     operator.not_: "not_",
 }
+AXIS_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}  # take an axis second
 # Reductions numba compiles without an axis only: with one, they call these helpers.
 ALONG = {
     np.max: runtime.max_along,
@@ -498,6 +499,10 @@ class Builder:
                     for e in (entry.lower, entry.upper, entry.step)
                 ]
                 continue
+            if isinstance(entry, ast.Constant) and entry.value is Ellipsis:
+                raise unsupported(
+                    "indexing with ... (Ellipsis)", self.loc(entry), "write the slices out: x[:, :, 0]"
+                )
             value = self.expr(entry)
             if (isinstance(value, Static) and value.value is None) or value == Const(None):
                 pattern.append("none")
@@ -577,6 +582,8 @@ class Builder:
             return self.packed_call(fn, args, kwargs, node)
         if fn is len:
             return self.emit(runtime.dim, (args[0], Const(0)), node)
+        if fn in AXIS_REDUCTIONS and len(args) == 2 and "axis" not in kwargs:  # np.sum(x, 0)
+            kwargs = {"axis": args.pop()}
         self.check_arity(fn, args, name, node)
         if kwargs:
             return self.reduction_with_options(fn, args, kwargs, node)

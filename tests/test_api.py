@@ -151,3 +151,12 @@ def sum_of_squares(x):
 def test_a_zero_dimensional_array_is_refused_with_a_hint():
     with pytest.raises(SrcdiffError, match="0-d array"):
         srcdiff.grad(sum_of_squares)(np.array(2.0))
+
+
+def ellipsis_index(x):
+    return np.sum(x[..., 0])
+
+
+def test_ellipsis_indexing_is_refused_by_name():
+    with pytest.raises(SrcdiffError, match=r"indexing with \.\.\. \(Ellipsis\) is not supported"):
+        srcdiff.grad(ellipsis_index)(np.ones((2, 2)))

@@ -551,3 +551,8 @@ def slices_in_loop(x):
     for i in range(x.shape[0]):
         s += np.sum(x[i, ::-1] * np.arange(x.shape[1])) + np.sum(x[i, 1:-1] ** 2) + np.sum(x[: i + 1, 0])
     return s
+
+
+@case(vec(3, 4))
+def reductions_with_positional_axis(x):
+    return np.sum(np.max(x, 0) ** 2) + np.sum(np.sum(x, 1) * np.mean(x, -1))
