@@ -329,3 +329,57 @@ def forward_substitution(x):
             s -= 0.3 * y[j]
         y[i] = s / (1.0 + 0.1 * i)
     return np.sum(y * y * y)
+
+
+# ============================================================== found by tests/test_random_arrays.py
+
+
+@case(
+    vec(4),
+    bug="a view (c = b[1:3]) taken before a write into b and read after it: Python sees the write "
+    "through the view, srcdiff computes with the values before it (value and gradient wrong); "
+    "neither supported nor refused like an alias",
+)
+def view_read_after_write(x):
+    b = x * 1.0
+    c = b[1:3]
+    b[1] = 5.0 * x[0]
+    return np.sum(c * c)
+
+
+@case(
+    vec(4),
+    vec(2),
+    bug="an array argument in wrt that the result does not depend on: the generated code returns "
+    "an undefined name zeros_like_y (NameError; numba rejects the code)",
+)
+def inactive_array_parameter(x, y):
+    return np.sum(x * x)
+
+
+@case(
+    vec(4),
+    bug="record='needed': the reverse loop recomputes y[i] from y as it is at the end, after y[2] "
+    "was overwritten; the overwritten value is not put back (record='all' is right)",
+    bug_checks=("check_grads",),
+    bug_records=("needed",),
+)
+def needed_mode_rereads_overwritten_element(x):
+    y = x * 1.0
+    s = 0.0
+    for i in range(4):
+        s += y[i] * y[i]
+    y[2] = 0.0
+    return s + y[0]
+
+
+@case(
+    vec(4),
+    bug="b[1:3] += b[1:3] * b[1:3]: the generated code keeps the slice reads as views of b, which "
+    "the write then changes, so the reverse pass multiplies by the new values",
+    bug_checks=("check_grads",),
+)
+def slice_read_then_written_in_place(x):
+    b = x * 1.0
+    b[1:3] += b[1:3] * b[1:3]
+    return np.sum(b)
