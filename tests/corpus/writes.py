@@ -383,3 +383,51 @@ def slice_read_then_written_in_place(x):
     b = x * 1.0
     b[1:3] += b[1:3] * b[1:3]
     return np.sum(b)
+
+
+@case(
+    vec(4),
+    bug="time stepping (new = np.zeros(4); fill new from u; u = new, in a loop) is refused as "
+    "aliasing ('u' may share its array with 'new') when u was written before the loop, though "
+    "Python reads no array through another name",
+)
+def written_then_timestep(x):
+    u = x * 1.0
+    u[0] = 0.5
+    for t in range(2):
+        new = np.zeros(4)
+        for i in range(4):
+            new[i] = math.sin(u[i] * (t + 1))
+        u = new
+    return np.sum(u * u)
+
+
+@case(
+    vec(4),
+    bug="time stepping is refused as aliasing ('u' may share its array with 'new') when the loop "
+    "body can return early",
+)
+def timestep_with_early_return(x):
+    u = x * 1.0
+    for t in range(2):
+        new = np.zeros(4)
+        for i in range(4):
+            new[i] = math.sin(u[i])
+            if i == 2 and t == 1:
+                return np.sum(new * new)
+        u = new
+    return np.sum(u * u)
+
+
+@case(
+    vec(4),
+    bug="writing after the loop into an array the loop made ('the array 'u' is made inside a loop, "
+    "written, and used outside that iteration ...: not supported yet'): a refusal docs/supported.md "
+    "does not list; with time stepping (u = new) the refusal is the aliasing one instead",
+)
+def made_in_loop_written_after(x):
+    u = x * 1.0
+    for t in range(2):
+        u = np.sin(x) * (t + 1.0)
+    u[0] = 1.0
+    return np.sum(u * u)
