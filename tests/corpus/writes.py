@@ -431,3 +431,11 @@ def made_in_loop_written_after(x):
         u = np.sin(x) * (t + 1.0)
     u[0] = 1.0
     return np.sum(u * u)
+
+
+@case(vec(4))
+def gather_then_write(x):
+    b = x * 1.0
+    v = b[np.array([0, 2, 2])]  # an integer-array read copies: the write below does not reach v
+    b[0] = 5.0 * x[1]
+    return np.sum(v * v) + np.sum(b * b)
