@@ -140,20 +140,23 @@ def supersede(stores: tuple, slots: list, buffer_of: dict) -> frozenset:
 # ---------------------------------------------------------------- checking and naming
 
 
-def coalesce(func: ir.Function, user_names: dict) -> Buffers:
+def coalesce(func: ir.Function, user_names: dict) -> tuple:
     """Check that each buffer's versions can share one array, and give them one name.
-    `user_names` maps SSA names to the user's (``x_2`` → ``x``), for messages."""
+    `user_names` maps SSA names to the user's (``x_2`` → ``x``), for messages. Returns the
+    reads of ``x[i]`` after a write into ``x`` that are errors if ``x[i]`` is a view (a row):
+    `pipeline` checks them once types are known."""
     buffers = analyze(func)
     if not buffers.stores:
-        return buffers
+        return ()
     check_owned(func, buffers)
     roots = {op.result for op in ir.ops_in(func.body) if op.result in buffers and op.fn is not runtime.store}
-    Reads(buffers, roots, user_names).block(func.body, {})
+    reads = Reads(buffers, roots, user_names)
+    reads.block(func.body, {})
     names: dict = {}
     for v in members_in_order(func, buffers):
         names.setdefault(buffers.buffer_of[v], v.name)
         v.name = names[buffers.buffer_of[v]]
-    return buffers
+    return tuple(reads.view_reads)
 
 
 def members_in_order(func: ir.Function, buffers: Buffers) -> list:
@@ -198,6 +201,8 @@ class Reads:
         self.roots = roots  # the members that are new arrays (not versions of another)
         self.user_names = user_names
         self.replaced_by: dict = {}  # version → (the version replacing it, where)
+        self.view_base: dict = {}  # a view of a version → (that version, surely an array view)
+        self.view_reads: list = []  # (value, loc, message) for reads that are wrong if value is a view
 
     def block(self, block: ir.Block, current: dict) -> dict:
         for arg in block.args:
@@ -206,6 +211,7 @@ class Reads:
             if isinstance(stmt, Op):
                 self.use(stmt.args, current, stmt.loc)
                 self.define(stmt.result, current, stmt.loc)
+                self.note_view(stmt)
             elif isinstance(stmt, ir.If):
                 self.branches(stmt, current)
             else:
@@ -249,11 +255,42 @@ class Reads:
             self.replaced_by.setdefault(old, (value, loc))
         current[buffer] = value
 
+    def note_view(self, op: Op) -> None:
+        """``c = b[1:3]``, ``c = b.T``: `c` shares memory with the version of `b` it was made from."""
+        if op.fn not in VIEWS or not op.args or op.fn is runtime.store:
+            return
+        base = op.args[0]
+        if base in self.view_base:
+            base, _ = self.view_base[base]
+        if base in self.buffers.buffer_of:
+            pattern = dict(op.kwargs).get("pattern")
+            surely = op.fn is not operator.getitem or (
+                pattern is not None and set(pattern.value) != {"value"}
+            )
+            self.view_base[op.result] = (base, surely)
+
     def use(self, operands, current: dict, loc) -> None:
         for a in operands:
             buffer = self.buffers.buffer_of.get(a)
             if buffer is not None and current.get(buffer) is not a:
                 raise SrcdiffError(self.stale_read(a), loc)
+            if a in self.view_base:
+                base, surely = self.view_base[a]
+                if current.get(self.buffers.buffer_of[base]) is not base:
+                    message = self.stale_view(a, base)
+                    if surely:
+                        raise SrcdiffError(message, loc)
+                    self.view_reads.append((a, loc, message))
+
+    def stale_view(self, view: Var, base: Var) -> str:
+        name, array = (self.user_names.get(v.name, v.name) for v in (view, base))
+        _, where = self.replaced_by.get(base, (None, None))
+        line = f" at line {where.line}" if where is not None else " in a loop or branch"
+        return (
+            f"'{name}' is a view of '{array}' read after a write into '{array}'{line}: Python sees the "
+            f"write through the view, and srcdiff would compute with the values before it; take a copy "
+            f"({name} = np.copy(...)) or read it before the write"
+        )
 
     def stale_read(self, value: Var) -> str:
         name = self.user_names.get(value.name, value.name)
@@ -274,15 +311,25 @@ class Reads:
         )
 
 
-def needing_restore(func: ir.Function, buffers: Buffers, reads) -> frozenset:
+def needing_restore(func: ir.Function, buffers: Buffers, reads, is_array) -> frozenset:
     """Buffers that the reverse pass may read at a version a later write replaced.
 
-    `reads(op)` says which operands (and result) the reverse of `op` reads. For
-    these buffers the forward pass keeps what each write overwrites and the reverse
-    pass puts it back, so each op's reverse sees the array as its forward pass did.
+    `reads(op)` says which operands (and result) the reverse of `op` may read; reading a
+    view of an array (``x[1:3]``, ``x.T``; `is_array` tells views from elements) reads the
+    array. For these buffers the forward pass keeps what each write overwrites and the
+    reverse pass puts it back, so each op's reverse sees the array as its forward pass did.
     """
+    view_of = {}
+    for op in ir.ops_in(func.body):
+        if op.fn in VIEWS and op.args and is_array(op.result):
+            base = view_of.get(op.args[0], op.args[0])
+            if base in buffers:
+                view_of[op.result] = base
     needed = set()
     for op in ir.ops_in(func.body):
         touched = op.args[1:-1] if op.fn is runtime.store else reads(op)
-        needed.update(buffers.buffer_of[v] for v in touched if v in buffers.superseded)
+        for v in touched:
+            v = view_of.get(v, v)
+            if v in buffers.superseded:
+                needed.add(buffers.buffer_of[v])
     return frozenset(needed)

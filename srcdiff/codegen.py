@@ -44,8 +44,6 @@ def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str) -> Module
     blocks = (adjoint.forward, adjoint.reverse)
     names = coalesce(adjoint.forward)
     printer = Printer(externals, inlinable(blocks, adjoint.active, names), names, adjoint.primal.types)
-    value = printer.operand(func.body.yields[0])
-    grads = ast.Tuple([printer.operand(g) for g in adjoint.reverse.yields], ast.Load())
     wrt = ", ".join(p.name for p in adjoint.wrt)
     lines = [
         f"def {entry}({', '.join(p.name for p in func.params)}):",
@@ -55,8 +53,10 @@ def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str) -> Module
         "    # reverse pass",
         f"    {adjoint.seed.name} = 1.0",
         *printer.block(adjoint.reverse, 1),
-        f"    return {ast.unparse(ast.Tuple([value, grads], ast.Load()))}",
     ]
+    value = printer.operand(func.body.yields[0])  # after the blocks: a yield may be an inlined temporary
+    grads = ast.Tuple([printer.operand(g) for g in adjoint.reverse.yields], ast.Load())
+    lines.append(f"    return {ast.unparse(ast.Tuple([value, grads], ast.Load()))}")
     source, locs = module_text(origin, signature, externals, lines)
     return Module(source, entry, externals.functions, locs)
 

@@ -73,6 +73,10 @@ def run(
     typed = infer.infer(func, param_types)
     trace.record("infer", t, lambda: ir.format_function(func, typed.types))
 
+    for value, loc, message in func.view_reads:  # x[i] read after a write into x: a row is a view
+        if isinstance(typed.types.get(value), infer.Array):
+            raise SrcdiffError(message, loc)
+
     output_type = typed[func.body.yields[0]]
     if not isinstance(output_type, infer.Array) and output_type.kind != "float":
         raise SrcdiffError(

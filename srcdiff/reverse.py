@@ -29,7 +29,7 @@ from .errors import SrcdiffError
 from .infer import Typed
 from .ir import Const, Op, Var
 from .naming import Namer, adjoint_name
-from .record import Recorder
+from .record import Recorder, recomputable
 from .types import Array, index_type
 
 
@@ -84,7 +84,9 @@ class Reverser:
         self.carried = {
             a for s in ir.walk(typed.func.body) if isinstance(s, (ir.For, ir.While)) for a in s.body.args
         }
-        self.restoring = buffers.needing_restore(typed.func, written, self.reads)  # buffers put back
+        self.restoring = buffers.needing_restore(
+            typed.func, written, self.reads, self.is_array
+        )  # buffers put back
 
     # ------------------------------------------------------------ adjoints
 
@@ -264,7 +266,12 @@ class Reverser:
             self.add(op.args[i], self.unbroadcast(contribution, op.result, op.args[i]), op.loc)
 
     def reads(self, op: Op) -> tuple:
-        """The primal values the reverse of `op` may read (its rule's inputs, or all if unsure)."""
+        """The primal values the reverse of `op` may read (its rule's inputs, or all if unsure),
+        and the arguments of a loop op the reverse pass may recompute."""
+        recomputed = op.args if op.result in self.recorder.loop_of and recomputable(op) else ()
+        return (*recomputed, *self.rule_reads(op))
+
+    def rule_reads(self, op: Op) -> tuple:
         if op.result not in self.activity or op.fn in (ir.COPY, np.array, np.full):
             return ()
         if op.fn is operator.getitem:

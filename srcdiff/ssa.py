@@ -125,7 +125,7 @@ def build(parsed: frontend.ParsedFunction, rules, namer: Namer) -> ir.Function:
         parsed.name, params, ir.Block((), builder.ops, yields), parsed.loc(), builder.return_loc
     )
     # Before pruning: a write that SSA finds dead may still be seen through another name.
-    buffers.coalesce(ir.verify(func), namer.hints)
+    func.view_reads = buffers.coalesce(ir.verify(func), namer.hints)
     return ir.verify(dataflow.prune(func))
 
 

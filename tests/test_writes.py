@@ -13,6 +13,7 @@ import pytest
 
 import srcdiff
 from srcdiff import SrcdiffError
+from srcdiff.testing import check_grads
 
 from .corpus import writes
 
@@ -72,6 +73,20 @@ def read_old_version_in_loop(x):
     return s + np.sum(out)
 
 
+def view_read_after_write(x):
+    b = x * 1.0
+    c = b[1:3]
+    b[1] = 5.0 * x[0]
+    return np.sum(c * c)  # here
+
+
+def row_view_read_after_write(x):
+    b = np.ones((2, 2)) * x[0]
+    r = b[0]
+    b[0, 1] = 3.0
+    return np.sum(r)  # here
+
+
 def write_float_into_int_array(x):
     counts = np.arange(3)
     counts[0] = x[0]  # here
@@ -103,6 +118,8 @@ def write_into_attribute(x):
         (write_into_transpose, ("a view of another array",)),
         (read_alias_after_write, ("as it was before a write", "out.copy()")),
         (read_old_version_in_loop, ("as it was before a write", "in a loop")),
+        (view_read_after_write, ("'c' is a view of 'b' read after a write",)),
+        (row_view_read_after_write, ("'r' is a view of 'b' read after a write",)),
         (write_float_into_int_array, ("truncate",)),
         (write_into_global, ("cannot write into 'GLOBAL_TABLE'",)),
         (write_through_sliced_chain, ("chain of subscripts",)),
@@ -112,6 +129,18 @@ def write_into_attribute(x):
 )
 def test_unsound_writes_are_refused_at_the_users_line(fn, fragments):
     raises_at(fn, "# here", *fragments)
+
+
+def element_read_then_written(x):
+    b = x * 1.0
+    t = b[1]
+    b[1] = 5.0 * t
+    return np.sum(b) + t
+
+
+def test_an_element_read_before_a_write_is_a_value_not_a_view():
+    for backend in ("python", "numba"):
+        check_grads(element_read_then_written, (np.linspace(0.1, 0.9, 4),), backend=backend)
 
 
 def test_a_dead_write_through_an_alias_is_still_refused():

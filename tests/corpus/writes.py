@@ -332,38 +332,15 @@ def forward_substitution(x):
 
 
 # ============================================================== found by tests/test_random_arrays.py
+# (fixed; a view read after a write into its array is now refused: tests/test_writes.py)
 
 
-@case(
-    vec(4),
-    bug="a view (c = b[1:3]) taken before a write into b and read after it: Python sees the write "
-    "through the view, srcdiff computes with the values before it (value and gradient wrong); "
-    "neither supported nor refused like an alias",
-)
-def view_read_after_write(x):
-    b = x * 1.0
-    c = b[1:3]
-    b[1] = 5.0 * x[0]
-    return np.sum(c * c)
-
-
-@case(
-    vec(4),
-    vec(2),
-    bug="an array argument in wrt that the result does not depend on: the generated code returns "
-    "an undefined name zeros_like_y (NameError; numba rejects the code)",
-)
+@case(vec(4), vec(2))
 def inactive_array_parameter(x, y):
     return np.sum(x * x)
 
 
-@case(
-    vec(4),
-    bug="record='needed': the reverse loop recomputes y[i] from y as it is at the end, after y[2] "
-    "was overwritten; the overwritten value is not put back (record='all' is right)",
-    bug_checks=("check_grads",),
-    bug_records=("needed",),
-)
+@case(vec(4))
 def needed_mode_rereads_overwritten_element(x):
     y = x * 1.0
     s = 0.0
@@ -373,12 +350,7 @@ def needed_mode_rereads_overwritten_element(x):
     return s + y[0]
 
 
-@case(
-    vec(4),
-    bug="b[1:3] += b[1:3] * b[1:3]: the generated code keeps the slice reads as views of b, which "
-    "the write then changes, so the reverse pass multiplies by the new values",
-    bug_checks=("check_grads",),
-)
+@case(vec(4))
 def slice_read_then_written_in_place(x):
     b = x * 1.0
     b[1:3] += b[1:3] * b[1:3]
