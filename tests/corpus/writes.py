@@ -405,9 +405,28 @@ def made_in_loop_written_after(x):
     return np.sum(u * u)
 
 
-@case(vec(4))
+@case(
+    vec(4),
+    bug="an integer-array read copies, but since 65cc5f0 srcdiff refuses it as 'a view of b read "
+    "after a write into b' (the view check counts x[idx] as a view)",
+)
 def gather_then_write(x):
     b = x * 1.0
     v = b[np.array([0, 2, 2])]  # an integer-array read copies: the write below does not reach v
     b[0] = 5.0 * x[1]
     return np.sum(v * v) + np.sum(b * b)
+
+
+@case(
+    vec(3, 4),
+    bug="numba rejects the generated code (AssertionError: 'mul_1_1' not unique): the reverse loop "
+    "recomputes mul = 0.77 * getitem and also defines mul_1 = 0.25 * i, and numba's renaming of "
+    "the twice-assigned mul clashes with it",
+    bug_backends=("numba",),
+    bug_records=("needed",),
+)
+def row_update_in_loop(x):
+    b = np.copy(x)
+    for i in range(3):
+        b[i] = 0.77 * b[i] + 0.25 * i
+    return np.sum(b)
