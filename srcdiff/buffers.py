@@ -201,8 +201,8 @@ class Reads:
         self.roots = roots  # the members that are new arrays (not versions of another)
         self.user_names = user_names
         self.replaced_by: dict = {}  # version → (the version replacing it, where)
-        self.view_base: dict = {}  # a view of a version → (that version, surely an array view)
-        self.view_reads: list = []  # (value, loc, message) for reads that are wrong if value is a view
+        self.view_base: dict = {}  # a view of a version → (that version, surely a view, index operands)
+        self.view_reads: list = []  # (value, index, loc, message): wrong if value is a view
 
     def block(self, block: ir.Block, current: dict) -> dict:
         for arg in block.args:
@@ -261,13 +261,13 @@ class Reads:
             return
         base = op.args[0]
         if base in self.view_base:
-            base, _ = self.view_base[base]
+            base = self.view_base[base][0]
         if base in self.buffers.buffer_of:
             pattern = dict(op.kwargs).get("pattern")
-            surely = op.fn is not operator.getitem or (
-                pattern is not None and set(pattern.value) != {"value"}
-            )
-            self.view_base[op.result] = (base, surely)
+            # x[i] may be an element, x[idx] with an integer array a copy: only types tell
+            surely = op.fn is not operator.getitem or (pattern is not None and "value" not in pattern.value)
+            index = op.args[1:] if op.fn is operator.getitem else ()
+            self.view_base[op.result] = (base, surely, index)
 
     def use(self, operands, current: dict, loc) -> None:
         for a in operands:
@@ -275,12 +275,12 @@ class Reads:
             if buffer is not None and current.get(buffer) is not a:
                 raise SrcdiffError(self.stale_read(a), loc)
             if a in self.view_base:
-                base, surely = self.view_base[a]
+                base, surely, index = self.view_base[a]
                 if current.get(self.buffers.buffer_of[base]) is not base:
                     message = self.stale_view(a, base)
                     if surely:
                         raise SrcdiffError(message, loc)
-                    self.view_reads.append((a, loc, message))
+                    self.view_reads.append((a, index, loc, message))
 
     def stale_view(self, view: Var, base: Var) -> str:
         name, array = (self.user_names.get(v.name, v.name) for v in (view, base))

@@ -197,8 +197,8 @@ class Function:
     body: Block
     loc: Loc
     return_loc: Loc | None = None
-    # (value, loc, message): reads of ``x[i]`` after a write into ``x``, wrong if ``x[i]`` is a
-    # view (a row), fine if an element; which one is known once types are (see `buffers`).
+    # (value, index, loc, message): reads of ``x[i]`` after a write into ``x``, wrong if ``x[i]``
+    # is a view (a row), fine if an element or a copy; known once types are (see `buffers`).
     view_reads: tuple = ()
 
 

@@ -73,8 +73,9 @@ def run(
     typed = infer.infer(func, param_types)
     trace.record("infer", t, lambda: ir.format_function(func, typed.types))
 
-    for value, loc, message in func.view_reads:  # x[i] read after a write into x: a row is a view
-        if isinstance(typed.types.get(value), infer.Array):
+    for value, index, loc, message in func.view_reads:  # x[i] read after a write into x
+        row = isinstance(typed.types.get(value), infer.Array)  # a view, unless an index array copied
+        if row and not any(isinstance(typed[i], infer.Array) for i in index):
             raise SrcdiffError(message, loc)
 
     output_type = typed[func.body.yields[0]]
