@@ -15,6 +15,7 @@ import ast
 import inspect
 import math
 import operator
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -57,8 +58,44 @@ def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str) -> Module
     value = printer.operand(func.body.yields[0])  # after the blocks: a yield may be an inlined temporary
     grads = ast.Tuple([printer.operand(g) for g in adjoint.reverse.yields], ast.Load())
     lines.append(f"    return {ast.unparse(ast.Tuple([value, grads], ast.Load()))}")
+    arrays = {printer.name(v) for v, t in adjoint.primal.types.items() if isinstance(t, Array)}
+    lines = without_numba_name_clashes(lines, arrays | adjoint.array_adjoints, {p.name for p in func.params})
     source, locs = module_text(origin, signature, externals, lines)
     return Module(source, entry, externals.functions, locs)
+
+
+def without_numba_name_clashes(lines: list, arrays: set, params: set) -> list:
+    """Rename ``x_1`` where numba would mistake it for a version of ``x`` (numba 0.68).
+
+    numba calls the versions of a name assigned twice ``x.1``, ``x.2``, ... and, when it
+    fuses an array expression, spells its operands ``x.1`` and ``x_1`` both as ``x_1_1``
+    and stops with "'x_1_1' not unique". So an ``x_k`` read in an array statement with
+    ``x``, where ``x`` is assigned more than once, becomes ``xk``.
+    """
+    tree = ast.parse("\n".join(lines))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    stores = Counter(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    augmented = (s.target for s in ast.walk(tree) if isinstance(s, ast.AugAssign))
+    stores.update(t.id for t in augmented if isinstance(t, ast.Name))  # x += ... assigns x again
+    renames: dict = {}
+    for stmt in ast.walk(tree):
+        if not isinstance(stmt, (ast.Assign, ast.AugAssign)):
+            continue
+        used = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        if not used & arrays:
+            continue  # numba fuses only statements with arrays
+        for name in sorted(used - params - set(renames)):
+            base, _, number = name.rpartition("_")
+            if number.isdigit() and base in used and stores[base] > 1:
+                new = f"{base}{number}"
+                while new in names:
+                    new += "_"
+                renames[name] = new
+                names.add(new)
+    for old, new in renames.items():
+        pattern = re.compile(rf"\b{old}\b")
+        lines = [Line.at(pattern.sub(new, line), getattr(line, "loc", None)) for line in lines]
+    return lines
 
 
 def module_text(origin: str, signature: str, externals: Externals, body: list) -> tuple[str, dict]:

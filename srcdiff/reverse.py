@@ -43,6 +43,7 @@ class Adjoint:
     reverse: ir.Block  # named form; yields one gradient per wrt parameter
     wrt: tuple
     active: frozenset  # the primal values that have an adjoint
+    array_adjoints: frozenset  # the names of the adjoints that hold arrays
 
 
 def differentiate(
@@ -60,7 +61,10 @@ def differentiate(
     builder.reverse_block(typed.func.body)
     grads = tuple(builder.gradient(p) for p in wrt)
     forward = builder.recorder.forward(typed.func.body)
-    return Adjoint(typed, forward, seed, ir.Block((), builder.ops, grads), wrt, activity.active)
+    arrays = {builder.names[v] for v in builder.names if builder.is_array(v)}
+    arrays |= {name for v, name in builder.slot_names.items() if builder.is_array(v)}
+    reverse = ir.Block((), builder.ops, grads)
+    return Adjoint(typed, forward, seed, reverse, wrt, activity.active, frozenset(arrays))
 
 
 class Reverser:

@@ -23,12 +23,10 @@ statement whose new values are not finite or exceed `LIMIT` is dropped. Shapes a
 NumPy's own and values stay small without a bound calculus.
 
 A few programs on purpose do what srcdiff documents it refuses (`Program.probes`): write
-into a parameter, write into a view, read an alias of an array after writing into it.
-`Program.stale_views` counts reads of a view of a buffer taken before a write into that
-buffer (Python sees the write through the view): srcdiff neither supports nor refuses that
-today (tests/corpus/writes.py, ``view_read_after_write``), so the generator makes such
-reads, and leaves array parameters inactive (``inactive_array_parameter``), only with
-``known_bugs=True``.
+into a parameter, write into a view, read an alias of an array after writing into it, or
+read a view of an array after writing into the array (`Program.stale_views` counts those
+reads: Python sees the write through the view). Constructs of known, unfixed srcdiff bugs
+(tests/corpus/writes.py) are drawn only with ``known_bugs=True``.
 """
 
 from __future__ import annotations
@@ -57,7 +55,6 @@ HELPERS = compile(PRELUDE.replace("np.empty(", "_empty("), "<prelude>", "exec")
 class Program:
     source: str
     instrumented: str  # kinks record their margins and outcomes
-    copied: str  # every marked read of a slice of a buffer is a copy: np.copy(b[1:3])
     args: tuple
     wrt: tuple  # the float arguments' indices
     probes: frozenset = frozenset()  # documented refusals the program may trigger
@@ -117,6 +114,7 @@ class Generator(LoopWriter):
     def __init__(self, draw, params: dict, known_bugs: bool):
         self.draw = draw
         self.known_bugs = known_bugs
+        self.stale_ok = known_bugs  # may read a view of a buffer after a write into the buffer
         self.env = copy.deepcopy(params)
         self.values = {k: Value(np.shape(v)) for k, v in params.items() if not isinstance(v, int)}
         self.has_n = "n" in params
@@ -193,17 +191,12 @@ class Generator(LoopWriter):
         return self.draw(st.sampled_from(names))
 
     def readable(self, test=lambda v: True) -> list[str]:
-        """Names whose value may be read now: not a view of a written buffer, unless `known_bugs`."""
+        """Names whose value may be read now: not a view of a written buffer, unless `stale_ok`."""
 
         def safe(v: Value) -> bool:
-            return v.alias or self.known_bugs or not (v.stale or v.base in self.writing)
+            return v.alias or self.stale_ok or not (v.stale or v.base in self.writing)
 
         return [k for k, v in self.values.items() if test(v) and safe(v)]
-
-    def view(self, name: str, text: str) -> str:
-        """`text`, a read of a slice of `name`, marked if it shares a buffer's memory (`Program.copied`)."""
-        v = self.values[name]
-        return f"⟦view:{text}⟧" if v.buffer or v.base else text
 
     def const(self, low=-1.0, high=1.0) -> str:
         return repr(self.draw(st.integers(int(low * 100), int(high * 100))) / 100)
@@ -234,9 +227,8 @@ class Generator(LoopWriter):
         state, _ = self.run([f"    {target} = {text}"])
         if state is not None:
             result = np.shape(state[target])
-            viewing = kind in ("index", "view") and "np.array" not in text and result != ()
+            viewing = kind in ("index", "view") and "np.array" not in text and result != ()  # x[idx] copies
             base = self.values[a].base or (a if self.values[a].buffer else None)
-            text = self.view(a, text) if viewing else text
             self.emit([f"    {target} = {text}"], {target: Value(result, base=base if viewing else None)})
 
     # ------------------------------------------------------------ buffers
@@ -303,7 +295,7 @@ class Generator(LoopWriter):
         value = self.pick(sources) if sources and self.draw(st.booleans()) else self.scalar()
         op = self.draw(st.sampled_from(["=", "=", "=", "+=", "-=", "*="]))
         forms = ["{v}", "np.tanh({v})", "0.5 * {v} + {c}", "np.sin({v}) * {c}", "0.9 * {t} + 0.1 * {v}"]
-        old = self.view(b, f"{b}{index}") if slot else f"{b}{index}"
+        old = f"{b}{index}"
         text = self.draw(st.sampled_from([*forms, "np.cos({t}) * 0.5"])).format(
             v=value, t=old, c=self.const()
         )
@@ -372,24 +364,13 @@ def programs(draw, known_bugs: bool = False, probes: bool = True) -> Program:
     if draw(st.booleans()):
         params["n"] = draw(st.integers(1, 3))
     gen = Generator(draw, params, known_bugs)
-    kinds = [
-        "expr",
-        "expr",
-        "expr",
-        "buffer",
-        "loop",
-        "loop",
-        "loop",
-        "slice_write",
-        "slice_write",
-        "timestep",
-    ]
+    gen.stale_ok = known_bugs or (probes and draw(st.integers(0, 19)) == 7)
+    kinds = ["expr"] * 3 + ["buffer"] + ["loop"] * 3 + ["slice_write"] * 2 + ["timestep"]
     for _ in range(draw(st.integers(2, 10))):
         if gen.returned:
             break
-        getattr(
-            gen, f"stmt_{draw(st.sampled_from(kinds if gen.buffers() else ['expr', 'buffer', 'buffer']))}"
-        )()
+        kind = draw(st.sampled_from(kinds if gen.buffers() else ["expr", "buffer", "buffer"]))
+        getattr(gen, f"stmt_{kind}")()
     if probes and not gen.returned and draw(st.integers(0, 19)) == 7:
         gen.stmt_probe()
         gen.stmt_loop()
@@ -403,17 +384,10 @@ def finish(draw, gen: Generator, params: dict) -> Program:
     chosen += draw(st.lists(st.sampled_from(readable), max_size=2, unique=True))
     forms = ["np.sum({v})", "np.sum(np.tanh({v}) * {v})", "np.sum({v} * {v})", "np.sum(np.sin({v}))"]
     terms = [draw(st.sampled_from(forms)).format(v=v) for v in dict.fromkeys(chosen)]
-    if (
-        not gen.known_bugs
-    ):  # every array parameter active: see tests/corpus/writes.py, inactive_array_parameter
-        unread = [x for x, v in params.items() if np.ndim(v) and not re.search(rf"\b{x}\b", " ".join(terms))]
-        terms += [f"np.sum(np.sin({x}))" for x in unread]
     gen.stale_views += gen.stale_reads(terms, ())
     body = "\n".join(gen.lines)
     text = f"\n\ndef program({', '.join(params)}):\n{body}\n    return {' + '.join(terms)}\n"
     args = tuple(params.values())
     wrt = tuple(k for k, a in enumerate(args) if not isinstance(a, int))
-    sources = [PRELUDE + render(text), PRELUDE + INSTRUMENTS + render(text, "instrumented")]
-    return Program(
-        *sources, PRELUDE + render(text, "copied"), args, wrt, frozenset(gen.probes), gen.stale_views
-    )
+    source, instrumented = PRELUDE + render(text), PRELUDE + INSTRUMENTS + render(text, instrumented=True)
+    return Program(source, instrumented, args, wrt, frozenset(gen.probes), gen.stale_views)

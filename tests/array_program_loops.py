@@ -45,7 +45,7 @@ def assignable(source: tuple, target: tuple) -> bool:
 
 
 class LoopWriter:
-    """Draws loops; the generator provides `draw`, `values`, `name`, `scalar`, `readable`, `view`, ..."""
+    """Draws loops; the generator provides `draw`, `values`, `name`, `scalar`, `readable`, ..."""
 
     def header(self, length: str, size: int, counter: str, fill: bool) -> tuple[list[str], int, int, int]:
         """Lines opening a loop over `size` positions; the counter's first and last value; a safe offset."""
@@ -174,7 +174,6 @@ class LoopWriter:
         fn = "math" if loop.elementwise else "np"
         forms = [e, f"{fn}.tanh({e})"]
         olds = [] if loop.fill else [target, *self.neighbours(loop)]
-        olds = olds if loop.elementwise else [self.view(loop.buffer, t) for t in olds]
         if olds:
             forms += [f"0.5 * {{t}} + 0.4 * {fn}.cos({e})", f"{{t}} + 0.1 * {fn}.sin({e})"]
             forms += [f"+= 0.3 * {fn}.tanh({e})", f"-= 0.2 * {fn}.sin({e})", f"*= {self.const(0.5, 1.1)}"]
@@ -231,16 +230,15 @@ class LoopWriter:
         rows, cols = self.values[loop.buffer].shape
         want = (rows,) if loop.layout == "columns" else (2,) if loop.suffix == ", 1:3" else (cols,)
         atoms = [self.scalar(), f"0.25 * {i}"] + ([loop.carried] if loop.carried else [])
-        own = [] if loop.fill else [self.target(loop), *self.neighbours(loop)]
-        atoms += [self.view(loop.buffer, t) for t in own]
+        atoms += [] if loop.fill else [self.target(loop), *self.neighbours(loop)]
         atoms += self.readable(lambda v: assignable(v.shape, want) and v.shape != ())
         last = loop.counters[i][1]
         for name in self.readable(lambda v: len(v.shape) == 2):
             r, c = self.values[name].shape
             if loop.layout == "rows" and r > last and c == cols:
-                atoms.append(self.view(name, f"{name}[{i}{loop.suffix}]"))
+                atoms.append(f"{name}[{i}{loop.suffix}]")
             if loop.layout == "columns" and c > last and r == rows:
-                atoms.append(self.view(name, f"{name}[:, {i}]"))
+                atoms.append(f"{name}[:, {i}]")
         a, c = self.draw(st.sampled_from(atoms)), self.draw(st.sampled_from(atoms))
         forms = ["{k} * {a} + {c}", "{a} * {c}", "{a} - {k} * {c}", "np.sin({a}) * {c}"]
         return self.draw(st.sampled_from(forms)).format(a=a, c=c, k=self.const(0.25, 1.5))

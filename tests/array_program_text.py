@@ -1,16 +1,10 @@
 """The text of random array programs (tests/array_program_gen.py): prelude, markers, expression forms.
 
 Kinks (``np.maximum``, ``np.abs``, ``np.clip``, ``np.max``, ``max``, comparisons in ``if``
-and ``np.where``) are written as markers ``⟦name:arg;arg⟧``, and so are reads of a slice
-of an array the program writes into (``⟦view:b[1:3]⟧``). `render` spells a marked text in
-three ways:
-
-* ``"program"``: the NumPy calls, the program srcdiff differentiates;
-* ``"instrumented"``: each kink calls a function of `INSTRUMENTS` that records its margin
-  (how far it is from switching) and its outcome, so the test keeps only programs whose
-  kinks stay on one side along the finite-difference line;
-* ``"copied"``: each marked slice read is ``np.copy(...)``, the same function in Python,
-  which tells a known srcdiff bug apart (see tests/test_random_arrays.py, `known_bug`).
+and ``np.where``) are written as markers ``⟦name:arg;arg⟧``. `render` spells them as the
+NumPy calls (the program srcdiff differentiates) or, ``instrumented``, as calls of functions
+of `INSTRUMENTS` that record each kink's margin (how far it is from switching) and outcome,
+so the test keeps only programs whose kinks stay on one side along the finite-difference line.
 """
 
 from __future__ import annotations
@@ -31,14 +25,12 @@ KINKS = {
 MARKER = re.compile(r"⟦(\w+):([^⟦⟧]*)⟧")
 
 
-def render(text: str, mode: str = "program") -> str:
-    """Replace the markers, innermost first, as `mode` ("program", "instrumented", "copied") says."""
+def render(text: str, instrumented: bool = False) -> str:
+    """Replace the kink markers, innermost first, by NumPy calls or by recording calls."""
 
     def one(match: re.Match) -> str:
         name, args = match.group(1), match.group(2).split(";")
-        if name == "view":
-            return f"np.copy({args[0]})" if mode == "copied" else args[0]
-        return f"_{name}({', '.join(args)})" if mode == "instrumented" else KINKS[name].format(*args)
+        return f"_{name}({', '.join(args)})" if instrumented else KINKS[name].format(*args)
 
     while MARKER.search(text):
         text = MARKER.sub(one, text)

@@ -125,7 +125,7 @@ def norm(g, ans, x):
 
 @rules.defvjp(np.where)
 def where(g, ans, c, x, y):
-    return (None, g * c, g * ~c)
+    return (None, g * (c != 0), g * (c == 0))
 
 
 @rules.defvjp(np.clip)

@@ -66,6 +66,12 @@ def where_clip(x):
     return np.sum(np.where(x > 0.0, x * x, -x) + np.clip(x, -0.5, 0.5))
 
 
+@case(np.array([0.0, 2.0, -1.0, 0.0]), vec(4), wrt=(1,))
+def where_of_a_float_condition(c, x):
+    # a nonzero float is true: the adjoint once multiplied by c itself (and ~c failed)
+    return np.sum(np.where(c, x * x, 3.0 * x))
+
+
 @case(vec(5), 0.7)
 def scalar_times_array(x, s):
     return np.sum(s * x) * s + np.sum(x / s)

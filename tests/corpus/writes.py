@@ -413,16 +413,18 @@ def gather_then_write(x):
     return np.sum(v * v) + np.sum(b * b)
 
 
-@case(
-    vec(3, 4),
-    bug="numba rejects the generated code (AssertionError: 'mul_1_1' not unique): the reverse loop "
-    "recomputes mul = 0.77 * getitem and also defines mul_1 = 0.25 * i, and numba's renaming of "
-    "the twice-assigned mul clashes with it",
-    bug_backends=("numba",),
-    bug_records=("needed",),
-)
+@case(vec(3, 4))
 def row_update_in_loop(x):
+    # numba once rejected the gradient: its versions of the twice-assigned `mul` clashed with `mul_1`
     b = np.copy(x)
     for i in range(3):
         b[i] = 0.77 * b[i] + 0.25 * i
     return np.sum(b)
+
+
+@case(-0.98)
+@case(0.7, label="positive")
+def where_of_python_floats(w):
+    # the adjoint was once multiplied by ~(w > 0.0): -1 or -2 for a Python bool
+    v = np.where(w > 0.0, w, 0.5 * w)
+    return np.sum(v * v)
