@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ir, runtime
+from . import dataflow, ir, runtime
 from .errors import SrcdiffError
 from .ir import Op, Var
 
@@ -150,8 +150,8 @@ def coalesce(func: ir.Function, user_names: dict) -> tuple:
         return ()
     check_owned(func, buffers)
     roots = {op.result for op in ir.ops_in(func.body) if op.result in buffers and op.fn is not runtime.store}
-    reads = Reads(buffers, roots, user_names)
-    reads.block(func.body, {})
+    reads = Reads(buffers, roots, user_names, dataflow.live_values(func))
+    reads.block(func.body, {}, yields_at=func.return_loc)
     names: dict = {}
     for v in members_in_order(func, buffers):
         names.setdefault(buffers.buffer_of[v], v.name)
@@ -196,15 +196,17 @@ class Reads:
     """Walks the program in order, knowing each buffer's current version; a read of any other
     version (one a write has replaced) is an error."""
 
-    def __init__(self, buffers: Buffers, roots: set, user_names: dict):
+    def __init__(self, buffers: Buffers, roots: set, user_names: dict, live: set):
         self.buffers = buffers
+        self.live = live  # the values the result depends on: a stale view nothing uses is harmless
         self.roots = roots  # the members that are new arrays (not versions of another)
         self.user_names = user_names
         self.replaced_by: dict = {}  # version → (the version replacing it, where)
         self.view_base: dict = {}  # a view of a version → (that version, surely a view, index operands)
         self.view_reads: list = []  # (value, index, loc, message): wrong if value is a view
 
-    def block(self, block: ir.Block, current: dict) -> dict:
+    def block(self, block: ir.Block, current: dict, yields_at=None) -> dict:
+        """Walk `block`; its yields are read at `yields_at` (a branch's are passed on instead)."""
         for arg in block.args:
             self.define(arg, current, None)
         for stmt in block.ops:
@@ -216,12 +218,17 @@ class Reads:
                 self.branches(stmt, current)
             else:
                 self.loop(stmt, current)
-        self.use(block.yields, current, None)
+        self.use(block.yields, current, yields_at, views=yields_at is not False)
         return current
 
     def branches(self, stmt: ir.If, current: dict) -> None:
+        """A view a branch yields makes its result a view of the same version, checked where read."""
         self.use([stmt.cond], current, stmt.loc)
-        ends = [self.block(branch, dict(current)) for branch in (stmt.then, stmt.orelse)]
+        ends = [self.block(branch, dict(current), yields_at=False) for branch in (stmt.then, stmt.orelse)]
+        for result, *yields in zip(stmt.results, stmt.then.yields, stmt.orelse.yields):
+            views = [self.view_base[y] for y in yields if y in self.view_base]
+            if views:
+                self.view_base[result] = views[-1]
         for buffer in {*ends[0], *ends[1]}:
             if ends[0].get(buffer) is not current.get(buffer) or ends[1].get(buffer) is not current.get(
                 buffer
@@ -239,7 +246,7 @@ class Reads:
             for arg in stmt.body.args:
                 self.define(arg, inside, stmt.loc)
             self.block(stmt.test, inside)
-        end = self.block(stmt.body, inside)
+        end = self.block(stmt.body, inside, yields_at=stmt.loc)
         for buffer, version in end.items():
             if version is not current.get(buffer):
                 current[buffer] = None  # written in the loop: only a loop result may be read after
@@ -259,22 +266,22 @@ class Reads:
         """``c = b[1:3]``, ``c = b.T``: `c` shares memory with the version of `b` it was made from."""
         if op.fn not in VIEWS or not op.args or op.fn is runtime.store:
             return
-        base = op.args[0]
-        if base in self.view_base:
-            base = self.view_base[base][0]
+        base, surely, index = op.args[0], True, ()
+        if base in self.view_base:  # a view of a view: of the same array, if both links are views
+            base, surely, index = self.view_base[base]
         if base in self.buffers.buffer_of:
             pattern = dict(op.kwargs).get("pattern")
             # x[i] may be an element, x[idx] with an integer array a copy: only types tell
-            surely = op.fn is not operator.getitem or (pattern is not None and "value" not in pattern.value)
-            index = op.args[1:] if op.fn is operator.getitem else ()
+            surely = surely and (op.fn is not operator.getitem or (pattern and "value" not in pattern.value))
+            index += op.args[1:] if op.fn is operator.getitem else ()
             self.view_base[op.result] = (base, surely, index)
 
-    def use(self, operands, current: dict, loc) -> None:
+    def use(self, operands, current: dict, loc, views: bool = True) -> None:
         for a in operands:
             buffer = self.buffers.buffer_of.get(a)
             if buffer is not None and current.get(buffer) is not a:
-                raise SrcdiffError(self.stale_read(a), loc)
-            if a in self.view_base:
+                raise SrcdiffError(self.stale_read(a), loc or None)
+            if views and a in self.view_base and a in self.live:
                 base, surely, index = self.view_base[a]
                 if current.get(self.buffers.buffer_of[base]) is not base:
                     message = self.stale_view(a, base)

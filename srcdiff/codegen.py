@@ -56,12 +56,22 @@ def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str) -> Module
         *printer.block(adjoint.reverse, 1),
     ]
     value = printer.operand(func.body.yields[0])  # after the blocks: a yield may be an inlined temporary
-    grads = ast.Tuple([printer.operand(g) for g in adjoint.reverse.yields], ast.Load())
+    grads = [printer.operand(g) for g in adjoint.reverse.yields]
+    grads = [in_dtype_of(p, g, adjoint.primal.types) for p, g in zip(adjoint.wrt, grads)]
+    grads = ast.Tuple(grads, ast.Load())
     lines.append(f"    return {ast.unparse(ast.Tuple([value, grads], ast.Load()))}")
     arrays = {printer.name(v) for v, t in adjoint.primal.types.items() if isinstance(t, Array)}
     lines = without_numba_name_clashes(lines, arrays | adjoint.array_adjoints, {p.name for p in func.params})
     source, locs = module_text(origin, signature, externals, lines)
     return Module(source, entry, externals.functions, locs)
+
+
+def in_dtype_of(param: Var, grad: ast.expr, types: dict) -> ast.expr:
+    """A float32 array's gradient is float32, as the array is (the reverse pass may promote)."""
+    t = types.get(param)
+    if isinstance(t, Array) and t.dtype == "float32":
+        return ast.Call(ast.Attribute(grad, "astype", ast.Load()), [dotted("np.float32")], [])
+    return grad
 
 
 def without_numba_name_clashes(lines: list, arrays: set, params: set) -> list:

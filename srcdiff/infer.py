@@ -8,6 +8,7 @@ adjoints) and, for arrays, how adjoints are initialized and broadcasts undone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import ir
@@ -44,8 +45,12 @@ def unify(types: list) -> Type | None:
     return known[0]
 
 
-def infer(func: ir.Function, param_types: list) -> Typed:
-    """Type every value of `func` given its parameters' types."""
+def infer(func: ir.Function, param_types: list, call_type: Callable | None = None) -> Typed:
+    """Type every value of `func` given its parameters' types.
+
+    `call_type(fn, arg_types)`, if given, types calls of functions the type rules do not
+    know (a user's function with a rule); None from it means "as a ufunc would".
+    """
     types = dict(zip(func.params, param_types))
 
     def of(a: ir.Operand) -> Type | None:
@@ -59,8 +64,10 @@ def infer(func: ir.Function, param_types: list) -> Typed:
         for stmt in b.ops:
             if isinstance(stmt, ir.Op):
                 static = {k: v.value for k, v in stmt.kwargs if isinstance(v, ir.Const)}
+                arg_types = [of(a) for a in stmt.args]
+                known = call_type(stmt.fn, arg_types) if call_type and not stmt.kwargs else None
                 try:
-                    types[stmt.result] = result_type(stmt.fn, [of(a) for a in stmt.args], static)
+                    types[stmt.result] = known or result_type(stmt.fn, arg_types, static)
                 except SrcdiffError as e:
                     raise SrcdiffError(e.message, e.loc or stmt.loc) from None
             elif isinstance(stmt, ir.If):

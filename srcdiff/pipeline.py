@@ -63,14 +63,8 @@ def run(
     func = ssa.build(parsed, rules, namer)
     trace.record("ssa", t, lambda: ir.format_function(func))
 
-    if len(func.body.yields) != 1:
-        raise SrcdiffError(
-            f"{func.name} returns a tuple of {len(func.body.yields)} values; grad needs one scalar output",
-            func.return_loc or func.loc,
-        )
-
     t = time.perf_counter()
-    typed = infer.infer(func, param_types)
+    typed = infer.infer(func, param_types, UserCallTypes(rules))
     trace.record("infer", t, lambda: ir.format_function(func, typed.types))
 
     for value, index, loc, message in func.view_reads:  # x[i] read after a write into x
@@ -107,6 +101,37 @@ def run(
     module = codegen.emit_value_and_grad(adjoint, origin, signature)
     trace.record("codegen", t, lambda: module.source)
     return module
+
+
+class UserCallTypes:
+    """The result type of a call to a user's function that has a rule, from its source.
+
+    srcdiff does not look inside such a function to differentiate it, but reads it to
+    know what it returns (`mean_of(x)` is a float though `x` is an array). When it cannot
+    read it (no source, or constructs it does not support), `infer` falls back to the
+    broadcast type of the arguments, as for a ufunc.
+    """
+
+    def __init__(self, rules):
+        self.rules = rules
+        self.known: dict = {}
+
+    def __call__(self, fn, arg_types: list) -> infer.Type | None:
+        key = (fn, tuple(arg_types))
+        if key not in self.known and None not in arg_types and is_users_with_rule(fn):
+            self.known[key] = None  # a call to itself, while it is typed: unknown
+            try:
+                func = ssa.build(frontend.parse(fn), self.rules, Namer())
+                self.known[key] = infer.infer(func, list(arg_types), self)[func.body.yields[0]]
+            except SrcdiffError:
+                pass
+        return self.known.get(key)
+
+
+def is_users_with_rule(fn) -> bool:
+    """A call the SSA kept as an op though it is the user's Python: the function has a rule."""
+    module = getattr(fn, "__module__", None) or ""
+    return ssa.is_user_function(fn) and module.split(".")[0] != "srcdiff"
 
 
 def format_activity(func: ir.Function, acts: activity.Activity) -> str:

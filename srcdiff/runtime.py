@@ -149,8 +149,8 @@ def prod_along(x, axis):
     v = x
     for a in range(axis % x.ndim, 0, -1):
         v = np.swapaxes(v, a, a - 1)
-    if v.shape[0] == 0:
-        raise ValueError("srcdiff: np.prod over an axis of length 0 is not supported")
+    if v.shape[0] == 0:  # the empty product: ones (numba types np.sum(v, axis=0) like v[0])
+        return np.sum(v, axis=0) + 1
     out = v[0]
     for k in range(1, v.shape[0]):
         out = out * v[k]

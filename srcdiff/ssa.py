@@ -116,7 +116,13 @@ def build(parsed: frontend.ParsedFunction, rules, namer: Namer) -> ir.Function:
     params = tuple(Var(namer.claim(a.arg), ir.PARAM) for a in parsed.node.args.args)
     builder = Builder(parsed, rules, namer, env={p.name: p for p in params}, stack=(parsed.fn,))
     value = builder.body(parsed.node.body)
-    yields = value if isinstance(value, tuple) else (value,)
+    if isinstance(value, tuple):
+        returned = "a list" if isinstance(builder.returned, ast.List) else "a tuple"
+        raise SrcdiffError(
+            f"{parsed.name} returns {returned} of {len(value)} values; grad needs one scalar output",
+            builder.return_loc,
+        )
+    yields = (value,)
     for v in yields:
         if isinstance(v, Var) and v.kind == ir.TEMP:  # `return x * y`: name it after the function
             namer.release(v.name)
@@ -145,6 +151,7 @@ class Builder:
         self.maybe_undefined: set = set()  # If results that some path leaves unassigned
         self.guard_depth = 0  # > 0 inside `if not <exit flag>:` blocks that desugaring made
         self.return_loc = None
+        self.returned = None  # the returned expression
 
     def loc(self, node: ast.AST) -> Loc:
         return self.fixed_loc or self.scope.loc(node)
@@ -159,7 +166,7 @@ class Builder:
                     raise unsupported("code after return", self.loc(stmts[i + 1]))
                 if stmt.value is None:
                     break
-                self.return_loc = self.loc(stmt)
+                self.return_loc, self.returned = self.loc(stmt), stmt.value
                 return self.value(stmt.value)
             self.statement(stmt)
         raise SrcdiffError(f"{self.scope.name} must end with `return <value>`", self.loc(stmts[-1]))
@@ -383,6 +390,12 @@ class Builder:
             return Const(value.item() if isinstance(value, np.generic) else value)
         if isinstance(value, tuple):
             return tuple(self.static_operand(v, node) for v in value)
+        if isinstance(value, np.ndarray):
+            raise SrcdiffError(
+                f"'{ast.unparse(node)}' is an array defined outside {self.scope.name}: srcdiff takes only "
+                f"numbers from globals and closures; pass the array as an argument",
+                self.loc(node),
+            )
         what = getattr(value, "__name__", type(value).__name__)
         raise SrcdiffError(f"{what} ({type(value).__name__}) cannot be used as a number", self.loc(node))
 

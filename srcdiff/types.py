@@ -226,10 +226,20 @@ def dot_type(arg_types: list) -> Type:
     return Array(elementwise([a, b]).dtype, ndim) if ndim else Scalar(elementwise([a, b]).kind)
 
 
+def matmul_type(arg_types: list) -> Type:
+    """`@` and `np.matmul`, which, unlike `np.dot`, refuse scalars."""
+    if not all(isinstance(t, Array) for t in arg_types[:2]):
+        got = " and ".join(str(t) for t in arg_types[:2])
+        raise SrcdiffError(
+            f"'@' (matmul) needs arrays of at least one dimension; got {got} (use * for numbers)"
+        )
+    return dot_type(arg_types)
+
+
 LINALG = {
     np.dot: dot_type,
-    np.matmul: dot_type,
-    operator.matmul: dot_type,
+    np.matmul: matmul_type,
+    operator.matmul: matmul_type,
     np.inner: dot_type,
     np.outer: lambda ts: Array(elementwise(ts).dtype, 2),
     np.linalg.norm: lambda ts: FLOAT,

@@ -160,3 +160,17 @@ def ellipsis_index(x):
 def test_ellipsis_indexing_is_refused_by_name():
     with pytest.raises(SrcdiffError, match=r"indexing with \.\.\. \(Ellipsis\) is not supported"):
         srcdiff.grad(ellipsis_index)(np.ones((2, 2)))
+
+
+def weighted_by_a_double(x, w):
+    return np.sum(x * x) * w
+
+
+def test_a_float32_array_gets_a_float32_gradient(backend):
+    """Like JAX: the gradient has its argument's dtype, though float64 scalars promote inside."""
+    x = np.array([0.5, -1.5, 2.0], dtype=np.float32)
+    dx, dw = srcdiff.grad(weighted_by_a_double, wrt=(0, 1), backend=backend)(x, 3.0)
+    assert dx.dtype == np.float32 and isinstance(dw, float)
+    np.testing.assert_allclose(dx, 6.0 * x, rtol=1e-6)
+    both = srcdiff.grad(weighted_by_a_double, wrt=(0, 1), backend=backend)(x.astype(np.float64), 3.0)
+    assert both[0].dtype == np.float64

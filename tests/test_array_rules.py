@@ -210,6 +210,11 @@ def test_runtime_reductions(compiled):
                 np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=str(what))
                 if x.ndim > 1:
                     assert helper(x.astype(np.float32), axis).dtype == np.float32, what
+    for empty in [(0,), (0, 3), (3, 0)]:  # the empty product is 1
+        x = np.ones(empty)
+        for axis in range(len(empty)):
+            np.testing.assert_array_equal(jit(runtime.prod_along)(x, axis), np.prod(x, axis=axis))
+            assert jit(runtime.prod_others)(x, axis).shape == empty
 
 
 def max_of_all(x):
@@ -264,6 +269,15 @@ def test_products_with_zeros():
             check_grads(fn, (x,), backend=backend)
         check_grads(product_of_all, (one_zero,), backend=backend)
         check_grads(products_of_columns_kept, (one_zero,), backend=backend)
+
+
+def test_product_over_an_empty_axis_is_one(backend):
+    """np.prod over a length-0 axis is the empty product, 1; the gradient is an empty array."""
+    for x in (np.ones((0, 3)), np.ones((3, 0))):
+        value, grad = srcdiff.value_and_grad(products_of_columns_kept, backend=backend)(x)
+        assert value == 0.0 and grad.shape == x.shape
+    value, grad = srcdiff.value_and_grad(products_of_rows, backend=backend)(np.ones((3, 0)))
+    assert value == 6.0 and grad.shape == (3, 0)
 
 
 def axis_out_of_bounds(x):

@@ -83,3 +83,27 @@ def cubic(x):
 def test_no_float_argument_is_an_error():
     with pytest.raises(srcdiff.SrcdiffError, match="no float argument"):
         check_grads(cubic, (3,))
+
+
+def mean_square(v):
+    return np.mean(v * v)
+
+
+def mean_square_vjp(g, ans, v):
+    return (g * 2.0 * v / v.size,)
+
+
+def uses_a_reducing_rule(x):
+    return mean_square(x * 3.0) * 2.0 + np.sum(x)
+
+
+def test_a_rule_for_a_reducing_function_is_typed_from_its_source(backend):
+    """`mean_square` has a rule, so srcdiff does not differentiate through it, but reads it to
+    type its result as a float (it once assumed an array, the type of its argument)."""
+    rules = RuleSet()
+    rules.defvjp(mean_square)(mean_square_vjp)
+    table = RuleTable(*builtin_table().sets, rules)
+    x = np.array([0.5, -1.0, 2.0])
+    got = srcdiff.grad(uses_a_reducing_rule, backend=backend, rules=table)(x)
+    np.testing.assert_allclose(got, 2.0 * 2.0 * 9.0 * x / 3 + 1.0, rtol=1e-12)
+    check_grads(uses_a_reducing_rule, (x,), backend=backend, rules=table)

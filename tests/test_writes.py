@@ -87,6 +87,23 @@ def row_view_read_after_write(x):
     return np.sum(r)  # here
 
 
+def view_read_after_write_in_a_branch(x):
+    b = x * 1.0
+    if x[0] > 0:
+        c = b[1:3]
+        b[1] = 5.0
+    else:
+        c = b[0:2] * 1.0
+    return np.sum(c * c)  # here
+
+
+def row_of_a_view_of_a_view_after_write(x):
+    b = np.ones((3, 2)) * x[0]
+    v = b[1:]
+    b[1, 0] = 2.0
+    return np.sum(v[0])  # here
+
+
 def write_float_into_int_array(x):
     counts = np.arange(3)
     counts[0] = x[0]  # here
@@ -120,6 +137,8 @@ def write_into_attribute(x):
         (read_old_version_in_loop, ("as it was before a write", "in a loop")),
         (view_read_after_write, ("'c' is a view of 'b' read after a write",)),
         (row_view_read_after_write, ("'r' is a view of 'b' read after a write",)),
+        (view_read_after_write_in_a_branch, ("'c' is a view of 'b' read after a write",)),
+        (row_of_a_view_of_a_view_after_write, ("'v' is a view of 'b' read after a write",)),
         (write_float_into_int_array, ("truncate",)),
         (write_into_global, ("cannot write into 'GLOBAL_TABLE'",)),
         (write_through_sliced_chain, ("chain of subscripts",)),

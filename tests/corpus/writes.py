@@ -428,3 +428,27 @@ def where_of_python_floats(w):
     # the adjoint was once multiplied by ~(w > 0.0): -1 or -2 for a Python bool
     v = np.where(w > 0.0, w, 0.5 * w)
     return np.sum(v * v)
+
+
+@case(vec(4), 0.3)
+def dead_view_after_early_return(x, w):
+    # was refused: the view, never read, was passed on at the end of the branch an early return makes
+    b = x * 1.0
+    for i in range(3):
+        b[i] = np.sin(b[i]) * w
+        if b[i] > 5.0:
+            return np.sum(b)
+    v = b.reshape(-1)  # noqa: F841
+    for i in range(3):
+        b[i + 1] = 0.5 * b[i] + x[i]
+    return np.sum(b * b)
+
+
+@case(vec(3, 4))
+def row_of_a_gathered_copy_after_write(x):
+    # was refused: a row of b[idx] (a copy) was taken for a row of b
+    b = x * 1.0
+    g = b[np.array([0, 2, 2])]
+    for i in range(1, 3):
+        b[i] = b[i - 1] + 0.1 * np.sin(b[i]) * g[i]
+    return np.sum(b) + np.sum(g * g)

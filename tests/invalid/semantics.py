@@ -55,6 +55,21 @@ def returns_tuple(x):
     return x, y  # ERROR-LINE
 
 
+def returns_list(x):
+    return [x, x * 2.0]  # ERROR-LINE
+
+
+WEIGHTS = np.array([1.0, 2.0, 3.0])
+
+
+def module_level_array(x):
+    return np.sum(WEIGHTS * x)  # ERROR-LINE
+
+
+def matmul_of_floats(x):
+    return x @ x  # ERROR-LINE
+
+
 def returns_array(x):
     y = x * 2.0
     return y  # ERROR-LINE
