@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -367,6 +368,11 @@ def check_program(program: Program, load, backend: str, compare_records: bool = 
         assert every[1] == pytest.approx(needed[1], rel=1e-12, abs=1e-14)
 
 
+# Programs per backend; SRCDIFF_FUZZ=long runs 10^4 on python (docs/fuzzing.md).
+EXAMPLES = {"python": 150, "numba": 15}
+if os.environ.get("SRCDIFF_FUZZ") == "long":
+    EXAMPLES = {"python": 10_000, "numba": 500}
+
 COMMON = dict(
     deadline=None,
     derandomize=True,
@@ -375,13 +381,13 @@ COMMON = dict(
 )
 
 
-@settings(max_examples=150, **COMMON)
+@settings(max_examples=EXAMPLES["python"], **COMMON)
 @given(program=programs())
 def test_random_control_flow_python(program, load_module):
     check_program(program, load_module, "python")
 
 
-@settings(max_examples=15, **COMMON)
+@settings(max_examples=EXAMPLES["numba"], **COMMON)
 @given(program=programs())
 def test_random_control_flow_numba(program, load_module):
     # record="all" is compared on python above: on numba it would double the compile time.

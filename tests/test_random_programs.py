@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+import os
 import sys
 from dataclasses import dataclass
 
@@ -205,16 +206,21 @@ def check_program(program: Program, load, backend: str) -> None:
     assert all(math.isfinite(g) for g in grads)
 
 
+# Programs per backend; SRCDIFF_FUZZ=long runs 10^4 on python (docs/fuzzing.md).
+EXAMPLES = {"python": 200, "numba": 20}
+if os.environ.get("SRCDIFF_FUZZ") == "long":
+    EXAMPLES = {"python": 10_000, "numba": 500}
+
 COMMON = dict(deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@settings(max_examples=200, **COMMON)
+@settings(max_examples=EXAMPLES["python"], **COMMON)
 @given(program=programs())
 def test_random_program_python(program, load_program):
     check_program(program, load_program, "python")
 
 
-@settings(max_examples=20, **COMMON)
+@settings(max_examples=EXAMPLES["numba"], **COMMON)
 @given(program=programs())
 def test_random_program_numba(program, load_program):
     check_program(program, load_program, "numba")
