@@ -1,4 +1,4 @@
-"""Public API: `grad`, `value_and_grad`, `show`, `defvjp`.
+"""Public API: `grad`, `value_and_grad`, `vjp`, `show`, `defvjp`.
 
 A transformed function specializes on its arguments' types at the first call
 with each signature (like numba's dispatcher), runs the pipeline once for that
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import backend as backends
-from . import frontend, infer, pipeline
+from . import codegen, frontend, infer, pipeline
 from .errors import Loc, SrcdiffError
 from .record import RECORD_MODES
 from .rules import USER_RULES, RuleTable, default_table
@@ -36,6 +36,7 @@ class Specialization:
     function: Callable  # what __call__ runs: numba-compiled, or plain Python
     python: Callable  # the plain-Python function of the same source
     seconds: float  # transform + compile time
+    cotangent: Any = None  # a vjp's: the type of the output's adjoint it takes
 
 
 class Transformed:
@@ -50,6 +51,7 @@ class Transformed:
         with_value: bool,
         record: str = "needed",
         fallback: bool = False,
+        seeded: bool = False,
     ):
         if not callable(fn):
             raise SrcdiffError(f"expected a function to differentiate, got {type(fn).__name__}")
@@ -69,6 +71,7 @@ class Transformed:
         self.with_value = with_value
         self.record = record
         self.fallback = fallback
+        self.seeded = seeded  # a vjp: called with a cotangent after the function's arguments
         self.specializations: dict = {}  # srcdiff types → Specialization
         self.by_python_types: dict = {}  # Python types of the arguments → Specialization
         self.last: Specialization | None = None
@@ -76,7 +79,7 @@ class Transformed:
         self.__srcdiff_transformed__ = True
 
     def __repr__(self) -> str:
-        kind = "value_and_grad" if self.with_value else "grad"
+        kind = "vjp" if self.seeded else "value_and_grad" if self.with_value else "grad"
         return f"<srcdiff.{kind} of {self.parsed.name} wrt {self.wrt_names}, backend={self.backend!r}>"
 
     @property
@@ -84,6 +87,10 @@ class Transformed:
         return tuple(self.params[i] for i in self.wrt_indices)
 
     def __call__(self, *args, **kwargs):
+        if self.seeded:
+            if not args:
+                raise SrcdiffError(f"the vjp of {self.parsed.name} takes its arguments, then a cotangent")
+            *args, cotangent = args
         values = args if not kwargs and len(args) == len(self.params) else self.bind(args, kwargs)
         key = tuple(map(signature_key, values))  # the fast path: one dict lookup per call
         spec = self.by_python_types.get(key)
@@ -91,10 +98,43 @@ class Transformed:
             spec = self.specialize([self.type_of(name, v) for name, v in zip(self.params, values)])
             self.by_python_types[key] = spec
         self.last = spec
-        value, grads = spec.function(*values)
+        if self.seeded:
+            value, grads = self.run_seeded(spec, values, cotangent)
+        else:
+            value, grads = spec.function(*values)
         grads = tuple(map(to_python, grads))
         result = grads if self.wrt_is_tuple else grads[0]
         return (to_python(value), result) if self.with_value else result
+
+    def run_seeded(self, spec: Specialization, values: list, cotangent: Any) -> tuple:
+        """Call a vjp's generated function with `cotangent` checked and converted to the output's type."""
+        expected = spec.cotangent
+        if isinstance(expected, infer.Array):
+            ndim = np.ndim(cotangent) if isinstance(cotangent, np.ndarray) else None
+            if ndim != expected.ndim or not np.issubdtype(cotangent.dtype, np.floating):
+                got = f"{ndim}-d {cotangent.dtype} array" if ndim is not None else type(cotangent).__name__
+                raise SrcdiffError(
+                    f"the cotangent of {self.parsed.name}'s output must be a float array shaped like "
+                    f"the output ({expected.ndim}-d); got a {got}",
+                    self.parsed.loc(),
+                )
+            cotangent = np.ascontiguousarray(cotangent, dtype=expected.dtype)
+        elif isinstance(cotangent, (bool, np.bool_)) or not isinstance(cotangent, (int, float, np.number)):
+            raise SrcdiffError(
+                f"the cotangent of {self.parsed.name}'s output, a float, must be a number; "
+                f"got {type(cotangent).__name__}",
+                self.parsed.loc(),
+            )
+        try:
+            return spec.function(*values, float(cotangent) if expected == infer.FLOAT else cotangent)
+        except ValueError as e:
+            if str(e) != codegen.COTANGENT_SHAPE:
+                raise
+            raise SrcdiffError(
+                f"the cotangent's shape {np.shape(cotangent)} differs from the shape of "
+                f"{self.parsed.name}'s output",
+                self.parsed.loc(),
+            ) from None
 
     # ------------------------------------------------------------ specialization
 
@@ -117,11 +157,15 @@ class Transformed:
         started = time.perf_counter()
         rules = self.rules or default_table()
         with reporting_bugs(self.parsed.name, self.parsed.loc()):
-            module = pipeline.run(self.parsed, list(types), self.wrt_indices, rules, record=self.record)
-            function, python = backends.load(
-                module, self.backend, list(types), fallback=self.fallback, loc=self.parsed.loc()
+            module = pipeline.run(
+                self.parsed, list(types), self.wrt_indices, rules, record=self.record, seeded=self.seeded
             )
-        return Specialization(types, module.source, function, python, time.perf_counter() - started)
+            signature = [*types, module.cotangent] if self.seeded else list(types)
+            function, python = backends.load(
+                module, self.backend, signature, fallback=self.fallback, loc=self.parsed.loc()
+            )
+        seconds = time.perf_counter() - started
+        return Specialization(types, module.source, function, python, seconds, module.cotangent)
 
     def default_types(self) -> list:
         """Types for `.source` before any call: annotations, then defaults, else float."""
@@ -279,6 +323,29 @@ def value_and_grad(
     if fn is None:
         return lambda f: Transformed(f, wrt, backend, rules, True, record, fallback)
     return Transformed(fn, wrt, backend, rules, True, record, fallback)
+
+
+def vjp(
+    fn: Callable | None = None,
+    wrt: Wrt = 0,
+    *,
+    backend: str = "numba",
+    rules: RuleTable | None = None,
+    record: str = "needed",
+    fallback: bool = False,
+):
+    """The vector-Jacobian product of `fn`, whose output may be an array.
+
+    ``vjp(f)(*args, cotangent)`` returns ``(f(*args), cotangent · ∂f/∂wrt)``: the
+    gradient of ``np.sum(cotangent * f(*args))`` with respect to the parameter(s)
+    `wrt`, computed in one forward and one reverse pass. `cotangent` has the shape of
+    the output (a float for a float output). Options are those of `grad`. Unlike
+    ``jax.vjp``, which returns a closure over a tape, srcdiff keeps no state between
+    calls: each call runs the forward pass again.
+    """
+    if fn is None:
+        return lambda f: Transformed(f, wrt, backend, rules, True, record, fallback, seeded=True)
+    return Transformed(fn, wrt, backend, rules, True, record, fallback, seeded=True)
 
 
 def show(fn: Callable, *args, wrt: Wrt = 0) -> None:

@@ -87,6 +87,13 @@ def analyze(func: ir.Function) -> Buffers:
             for op in loop.body.ops
         )
 
+    position = {id(s): i for i, s in enumerate(ir.walk(func.body))}
+    end = {id(s): max(position[id(t)] for t in ir.walk(ir.Block((), [s], ()))) for s in ir.walk(func.body)}
+
+    def written_after(value, loop) -> bool:
+        """Whether a write into `value`'s buffer comes after `loop` (it may run no iteration)."""
+        return any(position[id(op)] > end[id(loop)] and find(op.args[0]) is find(value) for op in stores)
+
     for op in stores:
         union([op.args[0], op.result])
     slots = list(joins(func.body))
@@ -98,6 +105,10 @@ def analyze(func: ir.Function) -> Buffers:
                 continue
             if len(slot) == 4 and slot[1] not in parent and made_each_iteration(slot[2], stmt):
                 continue  # `u = new` of an array made each iteration: u refers to one no longer written
+            fresh = len(slot) == 4 and not {slot[1], slot[2]} & parent.keys()
+            if fresh and not (written_after(slot[0], stmt) or written_after(slot[3], stmt)):
+                continue  # `v = v + 1.0` rebinds v to new arrays; the first (the result, after no
+                # iteration) is not written again
             changed |= union(slot)
     buffer_of = {v: id(find(v)) for v in parent}
     joined = [slot for slot, _ in slots if all(v in parent for v in slot if isinstance(v, Var))]
@@ -340,3 +351,100 @@ def needing_restore(func: ir.Function, buffers: Buffers, reads, is_array) -> fro
             if v in buffers.superseded:
                 needed.add(buffers.buffer_of[v])
     return frozenset(needed)
+
+
+def in_place_reads(func: ir.Function, user_names: dict) -> tuple:
+    """Reads of a value whose array ``a += v`` changed in place after the value was defined.
+
+    On an array NumPy's ``a += v`` changes a's array, where the SSA makes a new value. The
+    two agree unless the array is read afterwards through a value defined before: another
+    name bound to it (``b = a``), a view of it, or a loop's initial value. Values share an
+    array through views, branch results and loop-carried values (a conservative union).
+    Runs before pruning (which drops a dead ``a += v``); returns ``(array, value, index,
+    loc, message)`` for each such read, which `pipeline` raises once types say both are
+    arrays and no index is an integer array (then the read is a copy).
+    """
+    in_place = [op for op in ir.ops_in(func.body) if op.in_place and isinstance(op.args[0], Var)]
+    if not in_place:
+        return ()
+    parent: dict = {}
+
+    def find(v):
+        while parent.get(v, v) is not v:
+            v = parent[v]
+        return v
+
+    def union(a, b) -> None:
+        if isinstance(a, Var) and isinstance(b, Var):
+            parent[find(a)] = find(b)
+
+    index_of: dict = {}  # a view → the index operands of getitems on the way to its array
+    for stmt in ir.walk(func.body):
+        if isinstance(stmt, Op) and (stmt.in_place or stmt.fn in VIEWS) and stmt.args:
+            union(stmt.result, stmt.args[0])
+            if stmt.fn in VIEWS:
+                extra = stmt.args[1:] if stmt.fn is operator.getitem else ()
+                index_of[stmt.result] = index_of.get(stmt.args[0], ()) + tuple(extra)
+        elif isinstance(stmt, ir.If):
+            for r, t, e in zip(stmt.results, stmt.then.yields, stmt.orelse.yields):
+                union(r, t), union(r, e)
+        elif isinstance(stmt, (ir.For, ir.While)):
+            for arg, init, y, r in zip(stmt.body.args, stmt.inits, stmt.body.yields, stmt.results):
+                union(arg, init), union(arg, y), union(arg, r)
+    live = dataflow.live_values(func)
+    defined: set = set(func.params)
+    stale: dict = {}  # a value whose array was changed in place after it was defined → that op
+    found: list = []
+
+    def define(values) -> None:
+        for v in values:
+            if isinstance(v, Var):
+                defined.add(v)
+                stale.pop(v, None)
+
+    def use(operands, loc) -> None:
+        for a in operands:
+            op = stale.get(a)
+            if op is None or a not in live:
+                continue
+            name, array = (user_names.get(v.name, v.name) for v in (a, op.args[0]))
+            reader = "this reads it through another name" if name == array else f"'{name}' shares it"
+            symbol = ir.BINARY_SYMBOLS.get(op.fn, "?")
+            message = (
+                f"`{array} {symbol}= ...` at line {op.loc.line} changes the array '{array}' in place "
+                f"(NumPy's augmented assignment makes no new array), {reader}, and srcdiff would read "
+                f"the old values: write `{array} = {array} {symbol} ...` to make a new array, or read a copy"
+            )
+            found.append((op.args[0], a, index_of.get(a, ()), loc, message))
+
+    def block(b: ir.Block, yields_at) -> None:
+        define(b.args)
+        for stmt in b.ops:
+            if isinstance(stmt, Op):
+                use(stmt.args, stmt.loc)
+                if stmt.in_place and isinstance(stmt.args[0], Var):
+                    root = find(stmt.args[0])
+                    stale.update((v, stmt) for v in defined if find(v) is root)
+                define([stmt.result])
+            elif isinstance(stmt, ir.If):
+                use([stmt.cond], stmt.loc)
+                before = dict(stale)
+                block(stmt.then, stmt.loc)
+                after_then = dict(stale)
+                stale.clear()
+                stale.update(before)
+                block(stmt.orelse, stmt.loc)
+                stale.update(after_then)
+                define(stmt.results)
+            else:
+                use([*stmt.inits, *(getattr(stmt, k, None) for k in ("start", "stop", "step"))], stmt.loc)
+                for _ in range(2):  # the second pass sees what the first iteration changed
+                    define(stmt.body.args)
+                    if isinstance(stmt, ir.While):
+                        block(stmt.test, stmt.loc)
+                    block(stmt.body, stmt.loc)
+                define(stmt.results)
+        use(b.yields, yields_at)
+
+    block(func.body, func.return_loc)
+    return tuple(dict.fromkeys(found))

@@ -35,27 +35,37 @@ class Module:
     entry: str  # the name of the generated function
     externals: dict  # name in the source → the user's function it calls
     locs: dict  # line number in `source` → the user's Loc it came from
+    cotangent: object = None  # for a vector-Jacobian product: the type of its last parameter
 
 
-def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str) -> Module:
-    """A module with one function returning ``(value, (d_wrt0, d_wrt1, ...))``."""
+def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str, seeded: bool = False) -> Module:
+    """A module with one function returning ``(value, (d_wrt0, d_wrt1, ...))``.
+
+    `seeded`: the function (``<name>_vjp``) takes the output's adjoint, the cotangent, as
+    a last parameter, instead of starting from 1.0: a vector-Jacobian product.
+    """
     func = adjoint.primal.func
     externals = Externals(func.params, adjoint.forward, adjoint.reverse)
-    entry = f"{func.name}_value_and_grad"
+    entry = f"{func.name}_vjp" if seeded else f"{func.name}_value_and_grad"
     blocks = (adjoint.forward, adjoint.reverse)
     names = coalesce(adjoint.forward)
-    printer = Printer(externals, inlinable(blocks, adjoint.active, names), names, adjoint.primal.types)
+    inline = inlinable(blocks, adjoint.active, names) - set(func.body.yields if seeded else ())
+    printer = Printer(externals, inline, names, adjoint.primal.types)  # a vjp checks its output's shape
     wrt = ", ".join(p.name for p in adjoint.wrt)
+    params = [p.name for p in func.params] + [adjoint.seed.name] * seeded
+    what = f"its vector-Jacobian product with {adjoint.seed.name}" if seeded else "its gradient"
     lines = [
-        f"def {entry}({', '.join(p.name for p in func.params)}):",
-        f'    """Value of {func.name} and its gradient with respect to ({wrt})."""',
+        f"def {entry}({', '.join(params)}):",
+        f'    """Value of {func.name} and {what} with respect to ({wrt})."""',
         "    # forward pass",
         *printer.block(adjoint.forward, 1),
         "    # reverse pass",
-        f"    {adjoint.seed.name} = 1.0",
+        *seed_lines(adjoint, printer, seeded),
         *printer.block(adjoint.reverse, 1),
     ]
     value = printer.operand(func.body.yields[0])  # after the blocks: a yield may be an inlined temporary
+    if seeded and restored_in_reverse(adjoint, printer):
+        value = ast.Name(kept_value_name(adjoint, printer), ast.Load())  # seed_lines kept a copy
     grads = [printer.operand(g) for g in adjoint.reverse.yields]
     grads = [in_dtype_of(p, g, adjoint.primal.types) for p, g in zip(adjoint.wrt, grads)]
     grads = ast.Tuple(grads, ast.Load())
@@ -63,7 +73,55 @@ def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str) -> Module
     arrays = {printer.name(v) for v, t in adjoint.primal.types.items() if isinstance(t, Array)}
     lines = without_numba_name_clashes(lines, arrays | adjoint.array_adjoints, {p.name for p in func.params})
     source, locs = module_text(origin, signature, externals, lines)
-    return Module(source, entry, externals.functions, locs)
+    output_type = adjoint.primal[func.body.yields[0]]
+    return Module(source, entry, externals.functions, locs, output_type if seeded else None)
+
+
+def seed_lines(adjoint: Adjoint, printer: Printer, seeded: bool) -> list:
+    """The output's adjoint: 1.0, or the cotangent, checked against the output and copied
+    (the reverse pass writes into it, and the caller's array must stay as it was)."""
+    seed = adjoint.seed.name
+    if not seeded:
+        return [f"    {seed} = 1.0"]
+    output = adjoint.primal.func.body.yields[0]
+    if not isinstance(adjoint.primal[output], Array):
+        return []
+    value = printer.name(output)
+    kept = [f"    {kept_value_name(adjoint, printer)} = np.copy({value})"]
+    kept = kept if restored_in_reverse(adjoint, printer) else []
+    return [
+        f"    if np.shape({seed}) != np.shape({value}):",
+        f'        raise ValueError("{COTANGENT_SHAPE}")',
+        f"    {seed} = np.copy({seed})",
+        *kept,
+    ]
+
+
+def kept_value_name(adjoint: Adjoint, printer: Printer) -> str:
+    """``out_value``: a name for the output's copy that no value of the function has."""
+    taken = {p.name for p in adjoint.primal.func.params}
+    for block in (adjoint.forward, adjoint.reverse):
+        for stmt in ir.walk(block):
+            taken.update(printer.name(v) for v in ir.defined_by(stmt) if v is not None)
+            taken.update(printer.name(a) for region in ir.regions(stmt) for a in region.args)
+    name = f"{printer.name(adjoint.primal.func.body.yields[0])}_value"
+    while name in taken:
+        name += "_"
+    return name
+
+
+def restored_in_reverse(adjoint: Adjoint, printer: Printer) -> bool:
+    """Whether the reverse pass puts back overwritten elements of the output array: then the
+    value a vjp returns is a copy taken before it."""
+    output = adjoint.primal.func.body.yields[0]
+    if not isinstance(output, Var):
+        return False
+    output = printer.name(output)
+    stores = (op for op in ir.ops_in(adjoint.reverse) if op.fn is runtime.store)
+    return any(printer.name(op.args[0]) == output for op in stores)
+
+
+COTANGENT_SHAPE = "srcdiff: the cotangent's shape differs from the output's"
 
 
 def in_dtype_of(param: Var, grad: ast.expr, types: dict) -> ast.expr:
@@ -460,7 +518,9 @@ class Printer:
     def assignment(self, op: Op, value: ast.expr) -> ast.stmt:
         target = ast.Name(self.name(op.result), ast.Store())
         first = op.args[0] if op.args else None
-        if op.fn in AUGMENTED and isinstance(first, Var) and self.name(first) == self.name(op.result):
+        owned = not isinstance(self.types.get(op.result), Array)  # a primal array may share memory
+        same = isinstance(first, Var) and self.name(first) == self.name(op.result)
+        if owned and same and op.fn in AUGMENTED:
             return ast.AugAssign(target, AUGMENTED[op.fn](), value.right)  # d_x += contribution
         return ast.Assign([target], value, lineno=0)
 
@@ -476,6 +536,10 @@ class Printer:
     def op_expr(self, op: Op) -> ast.expr:
         fn = op.fn
         args = [self.operand(a) for a in op.args]
+        if self.float32_elementwise(op):
+            args = [self.as_float32(a, node) for a, node in zip(op.args, args)]
+        if fn in LINEAR_ALGEBRA and len({getattr(self.types.get(a), "dtype", None) for a in op.args[:2]}) > 1:
+            args = [self.as_float64(a, node) for a, node in zip(op.args, args)]  # numba: one dtype
         if fn is ir.COPY:
             return args[0]
         if fn is np.matmul:  # numba compiles the operator, not the function
@@ -496,6 +560,8 @@ class Printer:
             return ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), args[1], ast.Load())
         if fn in (abs, np.inner) and any(isinstance(self.types.get(a), Array) for a in op.args):
             fn = np.abs if fn is abs else np.dot  # numba: no abs() or np.inner on arrays (1-d inner is dot)
+        if fn is np.clip and not any(isinstance(self.types.get(a), Array) for a in op.args):
+            return self.call_expr(min, [self.call_expr(max, args[:2]), args[2]])  # numba's takes arrays
         if fn is float and str(self.types.get(op.args[0])) == "bool":  # numba has no float(bool)
             return ast.BinOp(ast.Constant(1.0), ast.Mult(), args[0])
         options = dict(op.kwargs)
@@ -503,6 +569,27 @@ class Printer:
             args = repack(args, options.pop("packed").value, list if fn is np.array else tuple)
         keywords = [ast.keyword(k, self.operand(v)) for k, v in options.items()]
         return self.call_expr(fn, args, keywords)
+
+    def float32_elementwise(self, op: Op) -> bool:
+        """An elementwise op with a float32 array result (NumPy's promotion: numbers are weak)."""
+        result = self.types.get(op.result)
+        fn = op.fn
+        elementwise = fn in ir.BINARY_SYMBOLS or isinstance(fn, np.ufunc) or fn in (np.where, np.clip)
+        return elementwise and isinstance(result, Array) and result.dtype == "float32"
+
+    def as_float32(self, operand, node: ast.expr) -> ast.expr:
+        """``np.float32(w)`` for a number next to a float32 array: numba would promote to float64."""
+        number = (
+            type(operand.value) in (int, float)
+            if isinstance(operand, ir.Const)
+            else str(self.types.get(operand)) in ("float", "int")
+        )
+        return self.call_expr(np.float32, [node]) if number else node
+
+    def as_float64(self, operand, node: ast.expr) -> ast.expr:
+        if getattr(self.types.get(operand), "dtype", None) != "float32":
+            return node
+        return self.call_expr(np.asarray, [node, dotted("np.float64")])
 
     def call_expr(self, fn, args: list, keywords: list = ()) -> ast.expr:
         if fn is range:  # range(0, n, 1) → range(n)
@@ -592,4 +679,5 @@ UNARY_NODES = {
     operator.not_: ast.Not,
     operator.invert: ast.Invert,
 }
+LINEAR_ALGEBRA = (np.dot, np.matmul, operator.matmul, np.inner, np.outer)
 AUGMENTED = {operator.add: ast.Add, operator.sub: ast.Sub}

@@ -125,4 +125,6 @@ def prune(func: ir.Function) -> ir.Function:
             return ir.For(stmt.index, stmt.start, stmt.stop, stmt.step, inits, body, results, stmt.loc)
         return ir.While(inits, block(stmt.test), body, results, stmt.loc)
 
-    return ir.Function(func.name, func.params, block(func.body), func.loc, func.return_loc, func.view_reads)
+    pruned = ir.Function(func.name, func.params, block(func.body), func.loc, func.return_loc, func.view_reads)
+    pruned.in_place_reads = func.in_place_reads
+    return pruned

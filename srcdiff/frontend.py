@@ -132,6 +132,7 @@ class Normalizer(ast.NodeTransformer):
         if target is None:
             return node  # subscript targets are handled by the SSA builder
         value = ast.BinOp(ast.copy_location(target, node), node.op, self.visit(node.value))
+        value.srcdiff_in_place = True  # NumPy's x += v writes into x's array: ssa marks the op
         return ast.copy_location(ast.Assign([node.target], ast.copy_location(value, node)), node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign):

@@ -79,6 +79,7 @@ class Op:
     result: Var
     loc: Loc | None = None
     kwargs: tuple = ()  # (name, operand) pairs: static options such as ``axis``
+    in_place: bool = False  # ``x += v``: on an array, NumPy changes x's array (see buffers.check_in_place)
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,8 @@ class Function:
     # (value, index, loc, message): reads of ``x[i]`` after a write into ``x``, wrong if ``x[i]``
     # is a view (a row), fine if an element or a copy; known once types are (see `buffers`).
     view_reads: tuple = ()
+    # (value, loc, message): reads of ``a`` after ``a += v``, wrong if ``a`` is an array (`buffers`).
+    in_place_reads: tuple = ()
 
 
 # ---------------------------------------------------------------- printable names

@@ -50,10 +50,12 @@ def run(
     rules,
     trace: Trace | None = None,
     record: str = "needed",
+    seeded: bool = False,
 ):
     """Differentiate `parsed` for `param_types` w.r.t. parameter indices `wrt`; return a codegen.Module.
 
     `record` is ``"needed"`` (store only what the reverse pass reads) or ``"all"``.
+    `seeded`: a vector-Jacobian product, whose output may be an array (`codegen.emit_value_and_grad`).
     """
     trace = trace or Trace()
     namer = Namer()
@@ -72,6 +74,12 @@ def run(
         if row and not any(isinstance(typed[i], infer.Array) for i in index):
             raise SrcdiffError(message, loc)
 
+    for array, value, index, loc, message in func.in_place_reads:  # b = a; a += v; read b
+        changed = typed.types.get(array, typed.types.get(value))  # pruned if dead: then as the value
+        shares = isinstance(changed, infer.Array) and isinstance(typed.types.get(value), infer.Array)
+        if shares and not any(isinstance(typed.types.get(i), infer.Array) for i in index):  # x[idx] copies
+            raise SrcdiffError(message, loc)
+
     output_type = typed[func.body.yields[0]]
     if not isinstance(output_type, infer.Array) and output_type.kind != "float":
         raise SrcdiffError(
@@ -79,7 +87,12 @@ def run(
             "output (its gradient would be zero wherever it is defined: return float(...) if you mean it)",
             func.return_loc or func.loc,
         )
-    if isinstance(output_type, infer.Array):
+    if isinstance(output_type, infer.Array) and seeded and not output_type.dtype.startswith("float"):
+        raise SrcdiffError(
+            f"{func.name} returns an array of {output_type.dtype}; vjp needs a float output",
+            func.return_loc or func.loc,
+        )
+    if isinstance(output_type, infer.Array) and not seeded:
         raise SrcdiffError(
             f"{func.name} returns an array ({output_type}); grad needs a scalar output "
             "(reduce it, e.g. with np.sum)",
@@ -98,7 +111,7 @@ def run(
     t = time.perf_counter()
     origin = f"{parsed.fn.__module__}.{parsed.fn.__qualname__} ({parsed.loc()})"
     signature = ", ".join(f"{p.name}: {ty}" for p, ty in zip(func.params, param_types))
-    module = codegen.emit_value_and_grad(adjoint, origin, signature)
+    module = codegen.emit_value_and_grad(adjoint, origin, signature, seeded)
     trace.record("codegen", t, lambda: module.source)
     return module
 
@@ -123,7 +136,7 @@ class UserCallTypes:
             try:
                 func = ssa.build(frontend.parse(fn), self.rules, Namer())
                 self.known[key] = infer.infer(func, list(arg_types), self)[func.body.yields[0]]
-            except SrcdiffError:
+            except Exception:  # noqa: BLE001 - only a better guess than the ufunc default is at stake
                 pass
         return self.known.get(key)
 

@@ -86,6 +86,11 @@ def grown_for(tape, k, value):
     return out
 
 
+def float64(x):
+    """`x` as float64: itself if it is, else a converted copy (``np.asarray(x, np.float64)``)."""
+    return np.asarray(x, np.float64)
+
+
 def sum_to(c, x):
     """`c` summed over the axes along which `x` (of the same ndim) was broadcast to `c`'s shape."""
     if c.shape == x.shape:

@@ -131,7 +131,8 @@ def build(parsed: frontend.ParsedFunction, rules, namer: Namer) -> ir.Function:
         parsed.name, params, ir.Block((), builder.ops, yields), parsed.loc(), builder.return_loc
     )
     # Before pruning: a write that SSA finds dead may still be seen through another name.
-    func.view_reads = buffers.coalesce(ir.verify(func), namer.hints)
+    func.in_place_reads = buffers.in_place_reads(ir.verify(func), namer.hints)
+    func.view_reads = buffers.coalesce(func, namer.hints)
     return ir.verify(dataflow.prune(func))
 
 
@@ -531,7 +532,10 @@ class Builder:
         fn = BINARY_OPS.get(type(node.op))
         if fn is None:
             raise unsupported(f"the operator {type(node.op).__name__}", self.loc(node))
-        return self.emit(fn, (self.operand(node.left), self.operand(node.right)), node)
+        result = self.emit(fn, (self.operand(node.left), self.operand(node.right)), node)
+        if getattr(node, "srcdiff_in_place", False) and self.ops and self.ops[-1].result is result:
+            self.ops[-1].in_place = True
+        return result
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> ir.Operand:
         fn = UNARY_OPS.get(type(node.op))

@@ -231,6 +231,24 @@ class Generator(LoopWriter):
             base = self.values[a].base or (a if self.values[a].buffer else None)
             self.emit([f"    {target} = {text}"], {target: Value(result, base=base if viewing else None)})
 
+    def stmt_carried(self) -> None:
+        """``for t in range(k): a = a + 0.1 * np.sin(a)``: an array (a parameter, too) rebound in a
+        loop, as time stepping without buffers does."""
+        names = [k for k, v in self.values.items() if v.shape != () and not (v.buffer or v.base or v.alias)]
+        if not names:
+            return
+        a, t = self.pick(names), self.name("t")
+        s = self.scalar()
+        forms = [
+            f"{a} = {a} + {self.const(0.05, 0.3)} * np.sin({a})",
+            f"{a} = {a} * {self.const(0.5, 0.9)} + np.tanh({a}) * {s}",
+            f"{a} = {a} - {self.const(0.05, 0.2)} * {a} * {a}",
+            f"{a} = 0.5 * {a} + {self.const(0.1, 0.4)} * np.cos({a} * {s})",
+        ]
+        steps = self.draw(st.sampled_from(["2", "3"] + ["n"] * self.has_n))
+        lines = [f"    for {t} in range({steps}):", f"        {self.draw(st.sampled_from(forms))}"]
+        self.emit(lines, {a: Value(self.values[a].shape)})
+
     # ------------------------------------------------------------ buffers
 
     def buffers(self) -> list[str]:
@@ -304,11 +322,10 @@ class Generator(LoopWriter):
     def stmt_timestep(self) -> None:
         """Time stepping: ``for t in range(2): new = ...; <a loop writing new, reading b>; b = new``.
 
-        srcdiff refuses it when b is written before or after the loop, or the loop returns early
-        (corpus: written_then_timestep, timestep_with_early_return, made_in_loop_written_after):
-        unless `known_bugs`, b is a buffer never written, the loop does not return, and b is not
-        written afterwards."""
-        names = [k for k in self.buffers() if self.known_bugs or not self.values[k].written]
+        srcdiff refuses it when b is written after the loop, or the loop returns early (corpus:
+        timestep_with_early_return, made_in_loop_written_after): unless `known_bugs`, the loop
+        does not return, and b is not written afterwards."""
+        names = self.buffers()
         if not names:
             return
         b = self.pick(names)
@@ -365,11 +382,11 @@ def programs(draw, known_bugs: bool = False, probes: bool = True) -> Program:
         params["n"] = draw(st.integers(1, 3))
     gen = Generator(draw, params, known_bugs)
     gen.stale_ok = known_bugs or (probes and draw(st.integers(0, 19)) == 7)
-    kinds = ["expr"] * 3 + ["buffer"] + ["loop"] * 3 + ["slice_write"] * 2 + ["timestep"]
+    kinds = ["expr"] * 3 + ["buffer"] + ["loop"] * 3 + ["slice_write"] * 2 + ["timestep", "carried"]
     for _ in range(draw(st.integers(2, 10))):
         if gen.returned:
             break
-        kind = draw(st.sampled_from(kinds if gen.buffers() else ["expr", "buffer", "buffer"]))
+        kind = draw(st.sampled_from(kinds if gen.buffers() else ["expr", "buffer", "buffer", "carried"]))
         getattr(gen, f"stmt_{kind}")()
     if probes and not gen.returned and draw(st.integers(0, 19)) == 7:
         gen.stmt_probe()

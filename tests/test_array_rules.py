@@ -392,6 +392,22 @@ def test_reductions_and_linear_algebra(fn, backend):
     check_grads(fn, args, backend=backend)
 
 
+def float32_matrix_products(A, B, x, y):
+    return np.sum(np.tanh(A @ x)) + np.sum(B @ A.T) + np.sum(np.outer(x, y) * 0.5) + np.sum(y @ B)
+
+
+def test_float32_linear_algebra(backend):
+    """float32 operands meet float64 adjoints (and float64 operands) in `@` and np.outer:
+    numba's need one dtype, so the rules and the forward pass take float32 as float64."""
+    rng = np.random.default_rng(3)
+    A, B = rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(2, 4))
+    x, y = rng.normal(size=4).astype(np.float32), rng.normal(size=2)
+    args = (A, B, x, y)
+    check_grads(float32_matrix_products, args, wrt=(0, 1, 2, 3), backend=backend, rtol=2e-3, atol=1e-4)
+    grads = srcdiff.grad(float32_matrix_products, wrt=(0, 1, 2, 3), backend=backend)(*args)
+    assert [g.dtype for g in grads] == [np.float32, np.float64, np.float32, np.float64]
+
+
 def test_every_array_rule_is_exercised():
     source = open(__file__).read()
     spelled = {
@@ -404,6 +420,7 @@ def test_every_array_rule_is_exercised():
         runtime.min_along: "REDUCERS = [np.sum, np.mean, np.max, np.min, np.prod]",
         runtime.prod_along: "np.prod(x, axis=1)",
         runtime.prod_others: "def test_products_with_zeros",
+        runtime.float64: "def test_float32_linear_algebra",
         np.linalg.norm: "np.linalg.norm",
         np.shape: ".shape",
         np.size: "np.mean(x)",

@@ -3,7 +3,7 @@
 `tests/array_program_gen.py` draws the programs (see its docstring and docs/fuzzing.md).
 Each is written to a temporary ``.py`` file (srcdiff reads source), imported, and checked:
 
-1. srcdiff's value equals the plain function's value at the arguments;
+1. srcdiff's value equals the plain function's value at the arguments, which it leaves unchanged;
 2. srcdiff's gradient matches central differences along a seeded random direction (the
    comparison `srcdiff.testing.check_grads` makes, on the gradient `value_and_grad` returned,
    so numba compiles each program once);
@@ -32,6 +32,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import sys
 import time
 import traceback
@@ -198,13 +199,16 @@ def check_program(program: Program, load, backend: str, tally: Tally, compare_re
     expected = fn(*fresh(program.args))
     assert math.isfinite(expected)  # the generator's guarantee
     try:
-        value, grads = srcdiff.value_and_grad(fn, wrt=program.wrt, backend=backend)(*fresh(program.args))
+        args = fresh(program.args)
+        value, grads = srcdiff.value_and_grad(fn, wrt=program.wrt, backend=backend)(*args)
     except SrcdiffError as e:
         refused = documented_refusal(e, program)
         if refused is None:
             raise
         tally.add(backend, f"refused ({refused})")
         return
+    for arg, original in zip(args, program.args):
+        np.testing.assert_array_equal(arg, original, err_msg="the gradient wrote into an argument")
     if program.probes or program.stale_views:
         tally.add(backend, "accepted a refusable program")
     close = dict(rel=1e-5, abs=1e-6) if program.float32 else dict(rel=1e-10, abs=1e-12)
@@ -344,7 +348,7 @@ def test_generator_draws_every_construct():
     }
     seen = Counter()
 
-    @settings(max_examples=1000, **COMMON)
+    @settings(max_examples=1500, **COMMON)
     @given(program=programs(known_bugs=True))
     def collect(program):
         body = program.body
@@ -353,9 +357,11 @@ def test_generator_draws_every_construct():
         seen.update(f"probe {p}" for p in program.probes)
         if "    if " in body.replace("        if ", ""):
             seen["top-level if"] += 1
+        if re.search(r"^        (\w+) = (0\.5 \* )?\1 ", body, re.M):  # a = a + 0.1 * np.sin(a)
+            seen["array rebound in a loop"] += 1
 
     collect()
-    expected = {*constructs.values(), "stale view read", "top-level if"}
+    expected = {*constructs.values(), "stale view read", "top-level if", "array rebound in a loop"}
     expected |= {"probe parameter", "probe view", "probe alias"}
     assert set(seen) >= expected, expected - set(seen)
 

@@ -104,6 +104,21 @@ def row_of_a_view_of_a_view_after_write(x):
     return np.sum(v[0])  # here
 
 
+def read_alias_after_augmented_assignment(x):
+    a = x * 2.0
+    b = a
+    a += 1.0
+    return np.sum(b * x)  # here
+
+
+def read_view_after_augmented_assignment(x):
+    a = x * 2.0
+    v = a[1:]
+    for i in range(2):
+        a -= 0.5 * x
+    return np.sum(v)  # here
+
+
 def write_float_into_int_array(x):
     counts = np.arange(3)
     counts[0] = x[0]  # here
@@ -138,6 +153,8 @@ def write_into_attribute(x):
         (view_read_after_write, ("'c' is a view of 'b' read after a write",)),
         (row_view_read_after_write, ("'r' is a view of 'b' read after a write",)),
         (view_read_after_write_in_a_branch, ("'c' is a view of 'b' read after a write",)),
+        (read_alias_after_augmented_assignment, ("`a += ...` at line", "through another name")),
+        (read_view_after_augmented_assignment, ("`a -= ...`", "'v' shares it")),
         (row_of_a_view_of_a_view_after_write, ("'v' is a view of 'b' read after a write",)),
         (write_float_into_int_array, ("truncate",)),
         (write_into_global, ("cannot write into 'GLOBAL_TABLE'",)),

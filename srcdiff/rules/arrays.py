@@ -90,6 +90,11 @@ rules.defnondiff(runtime.prod_others)  # a primitive for the rules above, not co
 # ---------------------------------------------------------------- linear algebra
 
 
+# The primal operands are taken as float64 (no copy for a float64 array): a float32 operand
+# meets a float64 adjoint here, and numba's `@` and np.dot need one dtype.
+rules.defnondiff(runtime.float64)
+
+
 @rules.defvjp(np.dot, np.matmul, operator.matmul, np.inner, when=ndims(1, 1))
 def dot_vv(g, ans, x, y):
     return (g * y, g * x)
@@ -97,22 +102,22 @@ def dot_vv(g, ans, x, y):
 
 @rules.defvjp(np.dot, np.matmul, operator.matmul, when=ndims(2, 1))
 def dot_mv(g, ans, x, y):
-    return (np.outer(g, y), x.T @ g)
+    return (np.outer(g, y), runtime.float64(x).T @ g)
 
 
 @rules.defvjp(np.dot, np.matmul, operator.matmul, when=ndims(1, 2))
 def dot_vm(g, ans, x, y):
-    return (y @ g, np.outer(x, g))
+    return (runtime.float64(y) @ g, np.outer(x, g))
 
 
 @rules.defvjp(np.dot, np.matmul, operator.matmul, when=ndims(2, 2))
 def dot_mm(g, ans, x, y):
-    return (g @ y.T, x.T @ g)
+    return (g @ runtime.float64(y).T, runtime.float64(x).T @ g)
 
 
 @rules.defvjp(np.outer)
 def outer(g, ans, x, y):
-    return (g @ y, x @ g)
+    return (g @ runtime.float64(y), runtime.float64(x) @ g)
 
 
 @rules.defvjp(np.linalg.norm, when=ndims(1))

@@ -562,3 +562,31 @@ def slices_in_loop(x):
 @case(vec(3, 4))
 def reductions_with_positional_axis(x):
     return np.sum(np.max(x, 0) ** 2) + np.sum(np.sum(x, 1) * np.mean(x, -1))
+
+
+@case(vec(4), 0.1, 3)
+def euler_steps_of_an_array(u, dt, n):
+    # `u = u + ...` in a loop was printed `u_1 += ...`: with u_1 = u, that wrote into the argument
+    for _ in range(n):
+        u = u + dt * (np.sin(u) - 0.5 * u)
+    return np.sum(u * np.array([1.0, -2.0, 0.5, 3.0]))
+
+
+@case(0.3, vec(3))
+@case(0.9, vec(3), label="clipped")
+def clip_of_a_float(w, x):
+    # numba's np.clip takes arrays only: a float's clip is printed min(max(w, lo), hi)
+    return np.clip(w, -0.5, 0.5) * np.sum(x) + np.clip(w * 3.0, -0.5, 0.5)
+
+
+@case(vec(4).astype(np.float32), 0.29, 3, rtol=2e-3, atol=1e-4)
+def float32_array_with_floats_in_a_loop(x, w, n):
+    # numba promotes float32 array * float to float64, NumPy keeps float32: the tape of
+    # np.tanh(b) was allocated float32 and grown float64 (codegen now writes np.float32(w))
+    b = x * 1.0
+    s = 0.0
+    for i in range(n):
+        b[i] += 0.3 * math.tanh(w)
+        t = np.tanh(b)
+        s = s + np.sum(t * b) * w
+    return s + np.sum(w + b)
