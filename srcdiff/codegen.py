@@ -385,9 +385,17 @@ class Printer:
         self.names = names
         self.types = types
         self.pending: dict = {}
+        # A value the reverse pass recomputes is a new Var under the forward value's name.
+        self.types_by_name = {self.name(v): t for v, t in types.items() if isinstance(v, Var)}
 
     def name(self, var: Var) -> str:
         return self.names.get(var, var.name)
+
+    def type_of(self, operand):
+        """The primal type of `operand`, None for an adjoint or a constant."""
+        if not isinstance(operand, Var):
+            return None
+        return self.types.get(operand) or self.types_by_name.get(self.name(operand))
 
     # ------------------------------------------------------------ statements
 
@@ -509,8 +517,12 @@ class Printer:
 
     def value_for(self, target: Var, value) -> ast.expr:
         if value is ir.UNDEF:  # never read on the path that assigns it: any value of the right type
-            return constant({"float": 0.0, "bool": False}.get(str(self.types.get(target)), 0))
-        return self.operand(value)
+            return constant({"float": 0.0, "bool": False}.get(str(self.type_of(target)), 0))
+        node = self.operand(value)
+        wider, narrower = (getattr(self.type_of(v), "dtype", None) for v in (target, value))
+        if wider == "float64" and narrower == "float32":  # numba keeps one dtype per variable
+            return self.call_expr(np.asarray, [node, dotted("np.float64")])
+        return node
 
     def range_expr(self, stmt: ir.For) -> ast.expr:
         return self.call_expr(range, [self.operand(a) for a in (stmt.start, stmt.stop, stmt.step)])
@@ -518,7 +530,7 @@ class Printer:
     def assignment(self, op: Op, value: ast.expr) -> ast.stmt:
         target = ast.Name(self.name(op.result), ast.Store())
         first = op.args[0] if op.args else None
-        owned = not isinstance(self.types.get(op.result), Array)  # a primal array may share memory
+        owned = not isinstance(self.type_of(op.result), Array)  # a primal array may share memory
         same = isinstance(first, Var) and self.name(first) == self.name(op.result)
         if owned and same and op.fn in AUGMENTED:
             return ast.AugAssign(target, AUGMENTED[op.fn](), value.right)  # d_x += contribution
@@ -538,7 +550,7 @@ class Printer:
         args = [self.operand(a) for a in op.args]
         if self.float32_elementwise(op):
             args = [self.as_float32(a, node) for a, node in zip(op.args, args)]
-        if fn in LINEAR_ALGEBRA and len({getattr(self.types.get(a), "dtype", None) for a in op.args[:2]}) > 1:
+        if fn in LINEAR_ALGEBRA and len({getattr(self.type_of(a), "dtype", None) for a in op.args[:2]}) > 1:
             args = [self.as_float64(a, node) for a, node in zip(op.args, args)]  # numba: one dtype
         if fn is ir.COPY:
             return args[0]
@@ -558,11 +570,13 @@ class Printer:
             return ast.Attribute(args[0], "ndim", ast.Load())
         if fn is runtime.dim:  # x.shape[k]
             return ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), args[1], ast.Load())
-        if fn in (abs, np.inner) and any(isinstance(self.types.get(a), Array) for a in op.args):
+        if fn in (abs, np.inner) and any(isinstance(self.type_of(a), Array) for a in op.args):
             fn = np.abs if fn is abs else np.dot  # numba: no abs() or np.inner on arrays (1-d inner is dot)
-        if fn is np.clip and not any(isinstance(self.types.get(a), Array) for a in op.args):
+        if fn is np.clip and not any(isinstance(self.type_of(a), Array) for a in op.args):
             return self.call_expr(min, [self.call_expr(max, args[:2]), args[2]])  # numba's takes arrays
-        if fn is float and str(self.types.get(op.args[0])) == "bool":  # numba has no float(bool)
+        if fn is np.zeros_like and self.type_of(op.result) is None and self.is_float32(op.args[0]):
+            args.append(dotted("np.float64"))  # an adjoint: float64, as the others (the seed is)
+        if fn is float and str(self.type_of(op.args[0])) == "bool":  # numba has no float(bool)
             return ast.BinOp(ast.Constant(1.0), ast.Mult(), args[0])
         options = dict(op.kwargs)
         if "packed" in options:  # np.zeros((n, m)), np.array([a, b])
@@ -572,7 +586,7 @@ class Printer:
 
     def float32_elementwise(self, op: Op) -> bool:
         """An elementwise op with a float32 array result (NumPy's promotion: numbers are weak)."""
-        result = self.types.get(op.result)
+        result = self.type_of(op.result)
         fn = op.fn
         elementwise = fn in ir.BINARY_SYMBOLS or isinstance(fn, np.ufunc) or fn in (np.where, np.clip)
         return elementwise and isinstance(result, Array) and result.dtype == "float32"
@@ -582,12 +596,15 @@ class Printer:
         number = (
             type(operand.value) in (int, float)
             if isinstance(operand, ir.Const)
-            else str(self.types.get(operand)) in ("float", "int")
+            else str(self.type_of(operand)) in ("float", "int")
         )
         return self.call_expr(np.float32, [node]) if number else node
 
+    def is_float32(self, operand) -> bool:
+        return getattr(self.type_of(operand), "dtype", None) == "float32"
+
     def as_float64(self, operand, node: ast.expr) -> ast.expr:
-        if getattr(self.types.get(operand), "dtype", None) != "float32":
+        if not self.is_float32(operand):
             return node
         return self.call_expr(np.asarray, [node, dotted("np.float64")])
 

@@ -143,7 +143,8 @@ def clip(g, ans, x, lo, hi):
 
 @rules.defvjp(np.transpose, when=lambda x: getattr(x, "ndim", 0) <= 2)
 def transpose(g, ans, x):
-    return (np.transpose(g),)
+    # C-ordered: numba's φ of an F and a C adjoint is 'A', and it cannot allocate -d for an 'A' d
+    return (np.ascontiguousarray(np.transpose(g)),)
 
 
 @rules.defvjp(np.copy, np.asarray)

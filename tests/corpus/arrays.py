@@ -590,3 +590,33 @@ def float32_array_with_floats_in_a_loop(x, w, n):
         t = np.tanh(b)
         s = s + np.sum(t * b) * w
     return s + np.sum(w + b)
+
+
+@case(vec(3, 1))
+def transposed_adjoint_meets_loop_adjoint(x):
+    # numba: the adjoint of np.transpose was F-ordered, the loop's C-ordered, their join 'A',
+    # and numba cannot allocate the result of -d for an 'A' d (found by the long fuzz run)
+    for _ in range(2):
+        x = x - 0.09 * x * x
+    v = np.sin(x)
+    for _ in range(2):
+        v = v - 0.17 * v * v
+    return np.sum(np.sin(np.transpose(v)))
+
+
+@case(vec(3).astype(np.float32), vec(3), rtol=2e-3, atol=1e-4)
+def float32_state_into_float64_buffers(x, y):
+    # numba keeps one dtype per variable: b holds float32, then float64 arrays; the adjoint of
+    # a float32 copy was float32 (np.zeros_like), the loop's float64 (found by the long fuzz run)
+    b = x.copy()
+    for t in range(2):
+        new = np.zeros(3)
+        for i in range(1, 3):
+            new[i] = 0.5 * new[i - 1] + np.sin(b[i]) * y[i]
+        b = new
+    for _ in range(3):
+        x = x * 0.81 + np.tanh(x) * -0.04
+    c = np.copy(x)
+    for i in range(3):
+        c[i] = c[i] * y[i]
+    return np.sum(np.sin(b)) + np.sum(np.tanh(c) * c)
