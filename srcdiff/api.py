@@ -287,6 +287,13 @@ def to_python(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def transform(fn: Callable | None, *options, **keywords):
+    """`Transformed(fn, ...)`, or, with no `fn`, the decorator that makes it (``@grad(wrt="w")``)."""
+    if fn is None:
+        return lambda f: Transformed(f, *options, **keywords)
+    return Transformed(fn, *options, **keywords)
+
+
 def grad(
     fn: Callable | None = None,
     wrt: Wrt = 0,
@@ -305,9 +312,7 @@ def grad(
     uncompiled. `record` says what loops store for the reverse pass: ``"needed"``
     (only what it reads) or ``"all"`` (every loop value: the naive oracle).
     """
-    if fn is None:
-        return lambda f: Transformed(f, wrt, backend, rules, False, record, fallback)
-    return Transformed(fn, wrt, backend, rules, False, record, fallback)
+    return transform(fn, wrt, backend, rules, False, record, fallback)
 
 
 def value_and_grad(
@@ -320,9 +325,7 @@ def value_and_grad(
     fallback: bool = False,
 ):
     """Like `grad`, but the function returns ``(value, gradient)``."""
-    if fn is None:
-        return lambda f: Transformed(f, wrt, backend, rules, True, record, fallback)
-    return Transformed(fn, wrt, backend, rules, True, record, fallback)
+    return transform(fn, wrt, backend, rules, True, record, fallback)
 
 
 def vjp(
@@ -343,9 +346,7 @@ def vjp(
     ``jax.vjp``, which returns a closure over a tape, srcdiff keeps no state between
     calls: each call runs the forward pass again.
     """
-    if fn is None:
-        return lambda f: Transformed(f, wrt, backend, rules, True, record, fallback, seeded=True)
-    return Transformed(fn, wrt, backend, rules, True, record, fallback, seeded=True)
+    return transform(fn, wrt, backend, rules, True, record, fallback, seeded=True)
 
 
 def show(fn: Callable, *args, wrt: Wrt = 0) -> None:

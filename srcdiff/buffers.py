@@ -87,12 +87,11 @@ def analyze(func: ir.Function) -> Buffers:
             for op in loop.body.ops
         )
 
-    position = {id(s): i for i, s in enumerate(ir.walk(func.body))}
-    end = {id(s): max(position[id(t)] for t in ir.walk(ir.Block((), [s], ()))) for s in ir.walk(func.body)}
+    spans = program_spans(func.body) if stores else {}
 
     def written_after(value, loop) -> bool:
         """Whether a write into `value`'s buffer comes after `loop` (it may run no iteration)."""
-        return any(position[id(op)] > end[id(loop)] and find(op.args[0]) is find(value) for op in stores)
+        return any(spans[id(op)][0] > spans[id(loop)][1] and find(op.args[0]) is find(value) for op in stores)
 
     for op in stores:
         union([op.args[0], op.result])
@@ -113,6 +112,24 @@ def analyze(func: ir.Function) -> Buffers:
     buffer_of = {v: id(find(v)) for v in parent}
     joined = [slot for slot, _ in slots if all(v in parent for v in slot if isinstance(v, Var))]
     return Buffers(buffer_of, supersede(stores, joined, buffer_of), stores)
+
+
+def program_spans(block: ir.Block) -> dict:
+    """id of each statement → (its position in program order, the last position inside it)."""
+    spans: dict = {}
+    position = 0
+
+    def visit(b: ir.Block) -> None:
+        nonlocal position
+        for stmt in b.ops:
+            first = position
+            position += 1
+            for region in ir.regions(stmt):
+                visit(region)
+            spans[id(stmt)] = (first, position - 1)
+
+    visit(block)
+    return spans
 
 
 def joins(block: ir.Block):

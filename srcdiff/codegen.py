@@ -54,18 +54,18 @@ def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str, seeded: b
     wrt = ", ".join(p.name for p in adjoint.wrt)
     params = [p.name for p in func.params] + [adjoint.seed.name] * seeded
     what = f"its vector-Jacobian product with {adjoint.seed.name}" if seeded else "its gradient"
+    kept = kept_value_name(adjoint, printer) if seeded and restored_in_reverse(adjoint, printer) else None
     lines = [
         f"def {entry}({', '.join(params)}):",
         f'    """Value of {func.name} and {what} with respect to ({wrt})."""',
         "    # forward pass",
         *printer.block(adjoint.forward, 1),
         "    # reverse pass",
-        *seed_lines(adjoint, printer, seeded),
+        *seed_lines(adjoint, printer, seeded, kept),
         *printer.block(adjoint.reverse, 1),
     ]
     value = printer.operand(func.body.yields[0])  # after the blocks: a yield may be an inlined temporary
-    if seeded and restored_in_reverse(adjoint, printer):
-        value = ast.Name(kept_value_name(adjoint, printer), ast.Load())  # seed_lines kept a copy
+    value = ast.Name(kept, ast.Load()) if kept else value  # seed_lines copied it
     grads = [printer.operand(g) for g in adjoint.reverse.yields]
     grads = [in_dtype_of(p, g, adjoint.primal.types) for p, g in zip(adjoint.wrt, grads)]
     grads = ast.Tuple(grads, ast.Load())
@@ -77,9 +77,10 @@ def emit_value_and_grad(adjoint: Adjoint, origin: str, signature: str, seeded: b
     return Module(source, entry, externals.functions, locs, output_type if seeded else None)
 
 
-def seed_lines(adjoint: Adjoint, printer: Printer, seeded: bool) -> list:
+def seed_lines(adjoint: Adjoint, printer: Printer, seeded: bool, kept: str | None) -> list:
     """The output's adjoint: 1.0, or the cotangent, checked against the output and copied
-    (the reverse pass writes into it, and the caller's array must stay as it was)."""
+    (the reverse pass writes into it, and the caller's array must stay as it was); and
+    the output copied to `kept` if the reverse pass restores elements of it."""
     seed = adjoint.seed.name
     if not seeded:
         return [f"    {seed} = 1.0"]
@@ -87,13 +88,11 @@ def seed_lines(adjoint: Adjoint, printer: Printer, seeded: bool) -> list:
     if not isinstance(adjoint.primal[output], Array):
         return []
     value = printer.name(output)
-    kept = [f"    {kept_value_name(adjoint, printer)} = np.copy({value})"]
-    kept = kept if restored_in_reverse(adjoint, printer) else []
     return [
         f"    if np.shape({seed}) != np.shape({value}):",
         f'        raise ValueError("{COTANGENT_SHAPE}")',
         f"    {seed} = np.copy({seed})",
-        *kept,
+        *([f"    {kept} = np.copy({value})"] if kept else []),
     ]
 
 

@@ -28,12 +28,10 @@ bugs (see `array_program_gen`). The counts are printed at the end of the module.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import math
 import os
 import re
-import sys
 import time
 import traceback
 from collections import Counter
@@ -48,6 +46,7 @@ from srcdiff import SrcdiffError
 from srcdiff.testing import numerical_directional_derivative, random_direction
 
 from .array_program_gen import Program, programs
+from .source_modules import SourceModules
 
 MARGIN = 1e-3  # smallest distance from a kink's switch allowed at the test point
 H = 1e-6  # the finite-difference step
@@ -87,29 +86,10 @@ def fresh(args: tuple) -> tuple:
 
 @pytest.fixture(scope="module")
 def load_module(tmp_path_factory):
-    """Write source to a temporary .py file and import it (srcdiff reads the source). Only the
-    newest modules stay in sys.modules, so that a long run does not keep 10^4 of them."""
-    directory = tmp_path_factory.mktemp("random_arrays")
-    loaded: list[str] = []
-
-    def load(source: str):
-        name = f"srcdiff_random_arrays_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-        if name in sys.modules:
-            return sys.modules[name]
-        path = directory / f"{name}.py"
-        path.write_text(source)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        loaded.append(name)
-        spec.loader.exec_module(module)
-        while len(loaded) > 32:
-            sys.modules.pop(loaded.pop(0), None)
-        return module
-
-    yield load
-    for name in loaded:
-        sys.modules.pop(name, None)
+    """Write source to a temporary .py file and import it (srcdiff reads the source)."""
+    modules = SourceModules(tmp_path_factory.mktemp("random_arrays"), "srcdiff_random_arrays")
+    yield modules
+    modules.forget()
 
 
 class Tally:

@@ -28,12 +28,9 @@ the python backend its gradient with ``record="all"`` must be the same.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import math
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +40,8 @@ from hypothesis import strategies as st
 
 import srcdiff
 from srcdiff.testing import check_grads
+
+from .source_modules import SourceModules
 
 LIMIT = 100.0  # bound on the program's value: a generator bug if it is exceeded
 MARGIN = 1e-3  # smallest |value - const| allowed for a data-dependent comparison
@@ -305,25 +304,9 @@ def programs(draw) -> Program:
 @pytest.fixture(scope="module")
 def load_module(tmp_path_factory):
     """Write source to a temporary .py file and import it (srcdiff reads the source)."""
-    directory = tmp_path_factory.mktemp("random_control_flow")
-    loaded = []
-
-    def load(source: str):
-        name = f"srcdiff_random_control_flow_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-        if name in sys.modules:
-            return sys.modules[name]
-        path = directory / f"{name}.py"
-        path.write_text(source)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        loaded.append(name)
-        spec.loader.exec_module(module)
-        return module
-
-    yield load
-    for name in loaded:
-        sys.modules.pop(name, None)
+    modules = SourceModules(tmp_path_factory.mktemp("random_control_flow"), "srcdiff_random_control_flow")
+    yield modules
+    modules.forget()
 
 
 def comparisons(instrumented, args: tuple) -> tuple:

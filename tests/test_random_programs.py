@@ -16,11 +16,8 @@ where finite differences would be meaningless.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import math
 import os
-import sys
 from dataclasses import dataclass
 
 import pytest
@@ -29,6 +26,8 @@ from hypothesis import strategies as st
 
 import srcdiff
 from srcdiff.testing import check_grads
+
+from .source_modules import SourceModules
 
 LIMIT = 50.0  # bound on every intermediate value's magnitude
 INPUT_BOUND = 2.0
@@ -173,24 +172,9 @@ def render(n_inputs: int, ops: list[Op], extra: list[int], reuse: list[bool]) ->
 @pytest.fixture(scope="module")
 def load_program(tmp_path_factory):
     """Write a program's source to a temporary .py file and import it: returns its `program`."""
-    directory = tmp_path_factory.mktemp("random_programs")
-    loaded = []
-
-    def load(source: str):
-        digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-        name = f"srcdiff_random_program_{digest}"
-        path = directory / f"{name}.py"
-        path.write_text(source)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        loaded.append(name)
-        spec.loader.exec_module(module)
-        return module.program
-
-    yield load
-    for name in loaded:
-        sys.modules.pop(name, None)
+    modules = SourceModules(tmp_path_factory.mktemp("random_programs"), "srcdiff_random_program")
+    yield lambda source: modules(source).program
+    modules.forget()
 
 
 def check_program(program: Program, load, backend: str) -> None:
